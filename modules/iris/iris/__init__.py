@@ -1,0 +1,1 @@
+"""Iris classifier: the developer code of the ``iris`` example module."""
