@@ -1,0 +1,16 @@
+"""Diagnostic formatters: each turns a list of diagnostics into one string."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mlcc.diagnostics import Diagnostic
+from mlcc.formats import json_format, sarif, text
+
+Formatter = Callable[[list[Diagnostic], int], str]
+
+FORMATTERS: dict[str, Formatter] = {
+    "text": text.format_diagnostics,
+    "json": json_format.format_diagnostics,
+    "sarif": sarif.format_diagnostics,
+}

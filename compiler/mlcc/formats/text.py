@@ -1,0 +1,58 @@
+"""rustc/ruff-style text: `path:line:col: severity[CODE]: message`, the line, a caret."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from mlcc.diagnostics import Diagnostic, Severity, count
+
+
+def format_diagnostics(diagnostics: list[Diagnostic], modules: int) -> str:
+    blocks = [format_one(d) for d in diagnostics]
+    blocks.append(summary(diagnostics, modules))
+    return "\n".join(blocks) + "\n"
+
+
+def format_one(d: Diagnostic) -> str:
+    loc = d.location
+    head = f"{loc.file}:{loc.line}:{loc.column}" if loc.line else loc.file
+    lines = [f"{head}: {d.severity.value}[{d.code}]: {d.message}"]
+    source = _line(loc.file, loc.line) if loc.line else ""
+    if source:
+        gutter = " " * len(str(loc.line))
+        lines += [
+            f"{gutter} |",
+            f"{loc.line} | {source.expandtabs(1)}",
+            f"{gutter} | {' ' * (loc.column - 1)}{'^' * max(loc.length, 1)}",
+        ]
+        if d.hint:
+            lines.append(f"{gutter} = help: {d.hint}")
+    elif d.hint:
+        lines.append(f"  = help: {d.hint}")
+    return "\n".join(lines) + "\n"
+
+
+def summary(diagnostics: list[Diagnostic], modules: int) -> str:
+    errors, warnings = count(diagnostics, Severity.ERROR), count(diagnostics, Severity.WARNING)
+    scope = f"{modules} module{'s' if modules != 1 else ''}"
+    if not errors and not warnings:
+        return f"All checks passed ({scope})."
+    return f"Found {_plural(errors, 'error')} and {_plural(warnings, 'warning')} in {scope}."
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+@lru_cache(maxsize=64)
+def _lines(file: str) -> tuple[str, ...]:
+    try:
+        return tuple(Path(file).read_text(encoding="utf-8-sig").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
+def _line(file: str, number: int) -> str:
+    lines = _lines(file)
+    return lines[number - 1] if 0 < number <= len(lines) else ""

@@ -1,0 +1,83 @@
+"""Kubernetes resource quantities ("500m", "256Mi", "1G") as pydantic types."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+_SUFFIXES = {
+    "": Decimal(1),
+    "m": Decimal("0.001"),
+    "k": Decimal(10) ** 3,
+    "M": Decimal(10) ** 6,
+    "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12,
+    "P": Decimal(10) ** 15,
+    "E": Decimal(10) ** 18,
+    "Ki": Decimal(2) ** 10,
+    "Mi": Decimal(2) ** 20,
+    "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50,
+    "Ei": Decimal(2) ** 60,
+}
+_PATTERN = re.compile(r"^(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?P<suffix>[a-zA-Z]*|[eE][+-]?[0-9]+)$")
+JSON_PATTERN = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][+-]?[0-9]+)?$"
+
+
+def parse_quantity(text: str) -> Decimal:
+    """The value of a quantity; ValueError names what is wrong."""
+    match = _PATTERN.match(text.strip()) if text.strip() == text else None
+    if not match:
+        raise ValueError(f"'{text}' is not a Kubernetes quantity (e.g. 500m, 256Mi, 1G)")
+    number, suffix = Decimal(match["number"]), match["suffix"]
+    if suffix[:1] in ("e", "E"):
+        try:
+            return number * Decimal(10) ** int(suffix[1:])
+        except (InvalidOperation, ValueError, OverflowError) as exc:
+            raise ValueError(f"'{text}' has an invalid exponent") from exc
+    if suffix not in _SUFFIXES:
+        raise ValueError(
+            f"'{text}' has an unknown suffix '{suffix}' (known: m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei)"
+        )
+    return number * _SUFFIXES[suffix]
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PydanticCustomError("quantity", "expected a Kubernetes quantity such as 500m or 256Mi")
+    return value if isinstance(value, str) else format(value, "g")
+
+
+def _cpu(value: Any) -> str:
+    text = _as_text(value)
+    try:
+        amount = parse_quantity(text)
+    except ValueError as exc:
+        raise PydanticCustomError("quantity", str(exc)) from None
+    if amount <= 0:
+        raise PydanticCustomError("quantity", "must be greater than zero")
+    return text
+
+
+def _bytes(value: Any) -> str:
+    text = _cpu(value)
+    if text.endswith("m"):
+        # "256m" of memory is 0.256 bytes: a classic slip for "256Mi".
+        raise PydanticCustomError(
+            "quantity", f"'{text}' means milli-bytes; write {text[:-1]}Mi or {text[:-1]}M"
+        )
+    if parse_quantity(text) < 1:
+        raise PydanticCustomError("quantity", f"'{text}' is less than one byte")
+    return text
+
+
+_SCHEMA = WithJsonSchema(
+    {"anyOf": [{"type": "string", "pattern": JSON_PATTERN}, {"type": "number", "exclusiveMinimum": 0}]}
+)
+CpuQuantity = Annotated[str, BeforeValidator(_cpu), _SCHEMA]
+ByteQuantity = Annotated[str, BeforeValidator(_bytes), _SCHEMA]

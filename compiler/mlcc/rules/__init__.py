@@ -1,0 +1,26 @@
+"""Cross-manifest rules. Each rule is a plain function `check(module, context)`
+yielding diagnostics; the order here is the order users read them in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from mlcc.diagnostics import Diagnostic
+from mlcc.module import Module
+from mlcc.rules import apis, boxes, entrypoint, names, paths, registries
+from mlcc.rules.context import LintContext
+
+Rule = Callable[[Module, LintContext], Iterable[Diagnostic]]
+
+RULES: tuple[Rule, ...] = (
+    names.check,
+    boxes.check,
+    paths.check,
+    apis.check,
+    registries.check,
+    entrypoint.check,
+)
+
+
+def run(module: Module, context: LintContext) -> list[Diagnostic]:
+    return [d for rule in RULES for d in rule(module, context)]

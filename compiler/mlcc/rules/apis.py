@@ -1,0 +1,78 @@
+"""APIComponents name existing targets and own distinct URL paths; platform conventions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlcc.diagnostics import Diagnostic, Severity
+from mlcc.module import Module
+from mlcc.rules.context import LintContext
+from mlcc.rules.paths import is_under
+from mlcc.suggest import did_you_mean
+
+
+def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
+    yield from _targets(module)
+    yield from _unique_paths(module)
+    yield from _conventions(module)
+
+
+def _targets(module: Module) -> Iterator[Diagnostic]:
+    components = module.declared("MLComponent")
+    databoxes = module.declared("DataBox")
+    for api in module.apicomponents:
+        spec = api.obj.spec
+        if spec.ml_component and spec.ml_component.name not in components:
+            yield Diagnostic(
+                "MLCC303",
+                f"mlComponent.name '{spec.ml_component.name}' does not name an MLComponent of this module",
+                api.doc.locate(("spec", "mlComponent", "name")),
+                hint=did_you_mean(spec.ml_component.name, components, "MLComponent"),
+            )
+        if spec.data_box and spec.data_box.name not in databoxes:
+            yield Diagnostic(
+                "MLCC301",
+                f"dataBox.name '{spec.data_box.name}' does not name a DataBox of this module",
+                api.doc.locate(("spec", "dataBox", "name")),
+                hint=did_you_mean(spec.data_box.name, databoxes, "DataBox"),
+            )
+
+
+def _unique_paths(module: Module) -> Iterator[Diagnostic]:
+    """No URL may reach two APIs: claimed prefixes must not nest (file APIs claim <path>/<box>)."""
+    claims: list[tuple[str, str]] = []
+    for api in module.apicomponents:
+        spec = api.obj.spec
+        claim = f"/{spec.route_path}/{spec.data_box.name}" if spec.data_box else f"/{spec.route_path}"
+        owner = next((name for name, other in claims if is_under(claim, other) or is_under(other, claim)), None)
+        if owner:
+            yield Diagnostic(
+                "MLCC307",
+                f"restfulApi.path '{spec.route_path}' overlaps the path of APIComponent '{owner}' "
+                f"in namespace '{api.obj.metadata.namespace}'",
+                api.doc.locate(("spec", "restfulApi", "path")),
+                hint="each API needs its own path under the namespace",
+            )
+        claims.append((api.name, claim))
+
+
+def _conventions(module: Module) -> Iterator[Diagnostic]:
+    published = {a.obj.spec.ml_component.name for a in module.apicomponents if a.obj.spec.ml_component}
+    for component in module.mlcomponents:
+        if component.name not in published:
+            yield Diagnostic(
+                "MLCC601",
+                f"MLComponent '{component.name}' has no APIComponent, so nothing can call it",
+                component.doc.locate(("metadata", "name")),
+                severity=Severity.WARNING,
+                hint="add an APIComponent with `mlComponent: {name: " + component.name + "}`",
+            )
+    if module.mlcomponents and module.databoxes and not any(a.obj.spec.data_box for a in module.apicomponents):
+        first = module.databoxes[0]
+        yield Diagnostic(
+            "MLCC602",
+            f"no DataBox of module '{module.name}' is published by a file-API APIComponent",
+            first.doc.locate(("metadata", "name")),
+            severity=Severity.WARNING,
+            hint="users upload inputs through a file API; ignore this if it is provided outside the module",
+        )

@@ -1,0 +1,158 @@
+"""The developer's entry point, checked statically: never import user code at lint time."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlcc.contract import Contract, parse_contract
+from mlcc.diagnostics import Diagnostic, Location, Severity
+from mlcc.manifests import Resource
+from mlcc.model import MLComponent
+from mlcc.module import Module
+from mlcc.rules.context import LintContext
+from mlcc.suggest import did_you_mean
+
+ARGUMENTS = ("parameters", "inputs", "output_fields", "model_key", "model")
+_ENTRY = ("spec", "mlService", "inference", "entryPoint")
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    file: Path
+    function: str
+    line: int
+    contract: Contract
+
+
+def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
+    if not context.check_entrypoints:
+        return
+    for component in module.mlcomponents:
+        yield from inspect_entrypoint(module, component)[1]
+
+
+def inspect_entrypoint(module: Module, component: Resource[MLComponent]) -> tuple[EntryPoint | None, list[Diagnostic]]:
+    entry = component.obj.spec.ml_service.inference.entry_point
+    doc = component.doc
+    base = module.source.root / entry.python_path
+    if not _inside(base, module.source.root) or not base.is_dir():
+        return None, [
+            Diagnostic(
+                "MLCC501",
+                f"pythonPath '{entry.python_path}' is not a folder of module '{module.name}'",
+                doc.locate((*_ENTRY, "pythonPath")),
+                hint="pythonPath is relative to the module folder, e.g. `.`",
+            )
+        ]
+    *package, function = entry.python_function.split(".")
+    file = _module_file(base, package)
+    if file is None or not _inside(file, module.source.root):
+        dotted = ".".join(package)
+        return None, [
+            Diagnostic(
+                "MLCC502",
+                f"module '{dotted}' is not found under {base}",
+                doc.locate((*_ENTRY, "pythonFunction")),
+                hint=f"expected {Path(*package)}.py or {Path(*package, '__init__.py')} in pythonPath",
+            )
+        ]
+    return _check_function(file, function, doc.locate((*_ENTRY, "pythonFunction")))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _module_file(base: Path, package: list[str]) -> Path | None:
+    for candidate in (base.joinpath(*package).with_suffix(".py"), base.joinpath(*package, "__init__.py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _check_function(file: Path, name: str, reference: Location) -> tuple[EntryPoint | None, list[Diagnostic]]:
+    try:
+        text = file.read_text(encoding="utf-8")
+        tree = ast.parse(text, filename=str(file))
+    except SyntaxError as exc:
+        return None, [
+            Diagnostic(
+                "MLCC506",
+                f"syntax error in the entry-point module: {exc.msg}",
+                Location(str(file), exc.lineno or 1, exc.offset or 1),
+            )
+        ]
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return None, [Diagnostic("MLCC502", f"cannot read {file}: {exc}", reference)]
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    node = functions.get(name)
+    if node is None:
+        return None, [
+            Diagnostic(
+                "MLCC503",
+                f"{file} defines no top-level function '{name}'",
+                reference,
+                hint=did_you_mean(name, functions, "function"),
+            )
+        ]
+    problems = list(_signature(file, node))
+    contract, contract_problems = _contract(file, text, node)
+    problems += contract_problems
+    return EntryPoint(file, name, node.lineno, contract), problems
+
+
+def _signature(file: Path, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[Diagnostic]:
+    where = Location(str(file), node.lineno, node.col_offset + 1, len("def " + node.name))
+    if isinstance(node, ast.AsyncFunctionDef):
+        yield Diagnostic(
+            "MLCC504", f"'{node.name}' is async; the runtime calls a plain function", where,
+            hint="write `def`, the runtime runs it on a worker thread",
+        )
+        return
+    args = node.args
+    positional = len(args.posonlyargs) + len(args.args)
+    required = positional - len(args.defaults)
+    required_keywords = [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    fits = (positional >= 5 or args.vararg is not None) and required <= 5 and not required_keywords
+    if not fits:
+        yield Diagnostic(
+            "MLCC504",
+            f"'{node.name}' must accept the five arguments ({', '.join(ARGUMENTS)})",
+            where,
+            hint=f"def {node.name}(parameters, inputs, output_fields, model_key, model=None):",
+        )
+
+
+def _contract(file: Path, text: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Contract, list[Diagnostic]]:
+    docstring = ast.get_docstring(node, clean=False)
+    if not docstring:
+        where = Location(str(file), node.lineno, node.col_offset + 1, len("def " + node.name))
+        return Contract(), [
+            Diagnostic(
+                "MLCC505",
+                f"'{node.name}' has no docstring, so its inputs and outputs are undeclared",
+                where,
+                severity=Severity.WARNING,
+                hint="declare them with `:param inputs.NAME:` and `:type inputs.NAME: FP32` lines",
+            )
+        ]
+    contract, problems = parse_contract(docstring)
+    # With clean=False, docstring line N is file line first+N at the same column
+    # (the first line starts after the opening quotes).
+    first = node.body[0]
+    return contract, [
+        Diagnostic(
+            "MLCC505",
+            p.message,
+            Location(
+                str(file),
+                first.lineno + p.line,
+                p.column + 1 + (first.col_offset + 3 if p.line == 0 else 0),
+                p.length,
+            ),
+        )
+        for p in problems
+    ]
