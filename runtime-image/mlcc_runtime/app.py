@@ -1,0 +1,198 @@
+"""The Starlette application of ``mlcc-runtime serve``: /predict, the V2 REST API, health,
+metrics and the OpenAPI document. Endpoints are plain functions closed over one ``Service``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mlcc_runtime import __version__, datatypes, openapi, v2, wire
+from mlcc_runtime.body import read_capped
+from mlcc_runtime.errors import ApiError
+from mlcc_runtime.metrics import ERROR_KINDS
+from mlcc_runtime.responses import error_response, json_response, raw_json
+from mlcc_runtime.service import Service
+
+log = logging.getLogger("mlcc_runtime")
+MODEL_VERSION = "1"
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _instrumented(service: Service, endpoint: str, handler: Handler) -> Handler:
+    """Count, time and turn ApiError into JSON for one inference endpoint.
+
+    Done per endpoint rather than as middleware: an ASGI middleware layer costs more per request
+    than the whole codec for a small model.
+    """
+    m = service.metrics
+    latency = m.latency.labels(endpoint)
+
+    async def endpoint_fn(request: Request) -> Response:
+        started = time.perf_counter()
+        m.in_flight.inc()
+        try:
+            response = await handler(request)
+        except ApiError as exc:
+            if exc.status >= 500:
+                log.warning("%s answered %d: %s", endpoint, exc.status, exc.message)
+            response = error_response(exc.status, exc.message)
+            m.errors.labels(endpoint, ERROR_KINDS.get(exc.status, "other")).inc()
+        except Exception:
+            log.exception("%s failed", endpoint)
+            response = error_response(500, "internal error; see the service log")
+            m.errors.labels(endpoint, "internal").inc()
+        finally:
+            m.in_flight.dec()
+        latency.observe(time.perf_counter() - started)
+        m.requests.labels(endpoint, str(response.status_code)).inc()
+        return response
+
+    return endpoint_fn
+
+
+def _model_metadata(service: Service) -> dict[str, Any]:
+    def tensors(fields: dict) -> list[dict]:
+        out = []
+        for f in fields.values():
+            t: dict[str, Any] = {
+                "name": f.name,
+                "datatype": datatypes.v2_name(f.primary) if f.primary else "BYTES",
+                "shape": list(f.shape) if f.shape else [-1],
+            }
+            if f.primary in ("str", "FILE", "dict"):
+                t["parameters"] = {"content_type": f.primary}
+            out.append(t)
+        return out
+
+    return {
+        "name": service.settings.model_name,
+        "versions": [MODEL_VERSION],
+        "platform": "mlcc",
+        "inputs": tensors(service.contract.inputs),
+        "outputs": tensors(service.contract.outputs),
+    }
+
+
+def create_app(service: Service) -> Starlette:
+    settings = service.settings
+    limit = settings.max_body_bytes
+    user_header = settings.user_header.lower()
+    model_name = settings.model_name
+    metadata_body = json_response(_model_metadata(service)).body
+    server_body = json_response({"name": "mlcc-runtime", "version": __version__,
+                                 "extensions": ["binary_tensor_data"]}).body
+    openapi_body = json_response(openapi.document(service.contract, model_name)).body
+
+    def check_model(request: Request) -> None:
+        params = request.path_params
+        if params["model_name"] != model_name:
+            raise ApiError(404, f"unknown model {params['model_name']!r}; this service serves "
+                                f"{model_name!r}")
+        version = params.get("version")
+        if version is not None and version != MODEL_VERSION:
+            raise ApiError(404, f"unknown version {version!r} of model {model_name!r}; "
+                                f"available: [{MODEL_VERSION!r}]")
+
+    async def predict(request: Request) -> Response:
+        body = await read_capped(request, limit)
+        outputs = await service.infer(wire.decode(body), request.headers.get(user_header))
+        return raw_json(wire.encode(outputs))
+
+    async def v2_infer(request: Request) -> Response:
+        check_model(request)
+        body = await read_capped(request, limit)
+        infer_request, options = v2.decode(body, request.headers.get(v2.HEADER_LENGTH),
+                                           service.contract)
+        outputs = await service.infer(infer_request, request.headers.get(user_header))
+        content, header_length = v2.encode(outputs, model_name,
+                                           request.path_params.get("version"), options)
+        if header_length is None:
+            return raw_json(content)
+        return Response(content, media_type="application/octet-stream",
+                        headers={"Inference-Header-Content-Length": str(header_length)})
+
+    async def server_metadata(request: Request) -> Response:
+        return raw_json(server_body)
+
+    async def live(request: Request) -> Response:
+        return raw_json(b'{"live":true}')
+
+    async def ready(request: Request) -> Response:
+        if service.ready:
+            return raw_json(b'{"ready":true}')
+        return error_response(503, "not ready: shutting down" if service.draining
+                              else "not ready: starting")
+
+    async def model_metadata(request: Request) -> Response:
+        try:
+            check_model(request)
+        except ApiError as exc:
+            return error_response(exc.status, exc.message)
+        return raw_json(metadata_body)
+
+    async def model_ready(request: Request) -> Response:
+        try:
+            check_model(request)
+        except ApiError as exc:
+            return error_response(exc.status, exc.message)
+        if service.ready:
+            return json_response({"name": model_name, "ready": True})
+        return error_response(503, f"model {model_name!r} is not ready")
+
+    async def openapi_json(request: Request) -> Response:
+        return raw_json(openapi_body)
+
+    async def metrics(request: Request) -> Response:
+        return Response(service.metrics.render(),
+                        media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    infer_v2 = _instrumented(service, "v2_infer", v2_infer)
+    routes = [
+        Route("/predict", _instrumented(service, "predict", predict), methods=["POST"]),
+        Route("/v2", server_metadata, methods=["GET"]),
+        Route("/v2/health/live", live, methods=["GET"]),
+        Route("/v2/health/ready", ready, methods=["GET"]),
+        Route("/v2/models/{model_name}", model_metadata, methods=["GET"]),
+        Route("/v2/models/{model_name}/versions/{version}", model_metadata, methods=["GET"]),
+        Route("/v2/models/{model_name}/ready", model_ready, methods=["GET"]),
+        Route("/v2/models/{model_name}/versions/{version}/ready", model_ready, methods=["GET"]),
+        Route("/v2/models/{model_name}/infer", infer_v2, methods=["POST"]),
+        Route("/v2/models/{model_name}/versions/{version}/infer", infer_v2, methods=["POST"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        service.start()
+        log.info("serving %s as model %r", settings.function, model_name,
+                 extra={"inputs": sorted(service.contract.inputs),
+                        "outputs": sorted(service.contract.outputs)})
+        try:
+            yield
+        finally:
+            service.draining = True
+            # Waits for functions still running (uvicorn already waited for their requests).
+            await asyncio.get_running_loop().run_in_executor(None, service.stop)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return error_response(exc.status_code, exc.detail)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+        return error_response(500, "internal error; see the service log")
+
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={HTTPException: http_error, Exception: server_error})
+    app.state.service = service
+    return app

@@ -1,0 +1,29 @@
+"""Request body reading with a size cap (413 before buffering more than the limit)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from mlcc_runtime.errors import ApiError
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise _too_large(limit)
+        except ValueError:
+            raise ApiError(400, "Content-Length is not an integer") from None
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:  # chunked uploads have no Content-Length to check up front
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, f"request body exceeds the limit of {limit} bytes (--max-body-bytes)")

@@ -1,0 +1,203 @@
+"""Command line: ``mlcc-runtime serve | sync | files``.
+
+Each option of ``serve`` and ``files`` falls back to an ``MLCC_*`` environment variable (named in
+``--help``), so Kubernetes manifests can configure the runtime with env alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from mlcc_runtime import __version__
+from mlcc_runtime.config import (
+    DEFAULT_MAX_BODY,
+    DEFAULT_PORT,
+    DEFAULT_USER_HEADER,
+    FileBox,
+    ServeSettings,
+    env,
+    env_bool,
+    split_path,
+)
+
+log = logging.getLogger("mlcc_runtime")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port: {value}")
+    return value
+
+
+def _opt(parser: argparse.ArgumentParser, flag: str, var: str, default: object = None,
+         help: str = "", **kwargs: object) -> None:
+    """Add ``flag`` whose default comes from env ``var`` (converted by ``type`` if given)."""
+    raw = env(var)
+    convert = kwargs.get("type")
+    if raw is not None:
+        try:
+            value = convert(raw) if callable(convert) else raw
+        except (ValueError, argparse.ArgumentTypeError) as exc:
+            parser.error(f"{var}={raw!r}: {exc}")
+    else:
+        value = default
+    shown = f" (default: {default})" if default not in (None, "") else ""
+    parser.add_argument(flag, default=value, help=f"{help} [env {var}]{shown}", **kwargs)
+
+
+def _add_logging(p: argparse.ArgumentParser) -> None:
+    _opt(p, "--log-format", "MLCC_LOG_FORMAT", "json", "log line format",
+         choices=["json", "text"])
+    _opt(p, "--log-level", "MLCC_LOG_LEVEL", "INFO", "log level")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlcc-runtime", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"mlcc-runtime {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve an inference function over HTTP")
+    _opt(serve, "--python-path", "MLCC_PYTHON_PATH", "",
+         f"folders added to sys.path, separated by {os.pathsep!r} (pythonPath)")
+    _opt(serve, "--function", "MLCC_FUNCTION", None,
+         "dotted path of the inference function, e.g. iris.predict.inference (pythonFunction)")
+    _opt(serve, "--model-key", "MLCC_MODEL_KEY", "", "passed to the function as model_key "
+         "(modelPath)")
+    _opt(serve, "--model-name", "MLCC_MODEL_NAME", "model", "model name on the V2 API")
+    _opt(serve, "--host", "MLCC_HOST", "0.0.0.0", "listen address")
+    _opt(serve, "--port", "MLCC_PORT", DEFAULT_PORT, "listen port", type=_port)
+    _opt(serve, "--files-path", "MLCC_FILES_PATH", "/tmp/mlcc-files",
+         "local folder for exchanged files (inferenceFilesPath)")
+    _opt(serve, "--files-bucket", "MLCC_FILES_BUCKET", None,
+         "S3 bucket of the file box; FILE exchange is off without it")
+    _opt(serve, "--files-prefix", "MLCC_FILES_PREFIX", "", "key prefix of the file box")
+    _opt(serve, "--output-group", "MLCC_OUTPUT_GROUP", "outputs",
+         "file group receiving FILE outputs")
+    _opt(serve, "--user-header", "MLCC_USER_HEADER", DEFAULT_USER_HEADER,
+         "request header naming the authenticated caller (identity pass-through)")
+    _opt(serve, "--max-body-bytes", "MLCC_MAX_BODY_BYTES", DEFAULT_MAX_BODY,
+         "largest accepted request body", type=_positive_int)
+    _opt(serve, "--workers", "MLCC_INFERENCE_THREADS", 4,
+         "threads running the inference function", type=_positive_int)
+    _opt(serve, "--timeout", "MLCC_INFERENCE_TIMEOUT", 60.0,
+         "seconds before a request answers 504 (0: no limit)", type=_non_negative_float)
+    _opt(serve, "--drain-seconds", "MLCC_DRAIN_SECONDS", 2.0,
+         "after SIGTERM, seconds to keep serving with readiness 503", type=_non_negative_float)
+    _opt(serve, "--access-log", "MLCC_ACCESS_LOG", False, "log every request",
+         type=lambda v: str(v).lower() in ("1", "true", "yes", "on"))
+    _add_logging(serve)
+
+    sync = sub.add_parser("sync", help="copy s3://BUCKET/PREFIX into DIR (init container)")
+    sync.add_argument("source", help="s3://BUCKET/PREFIX")
+    sync.add_argument("target", help="local folder")
+    _add_logging(sync)
+
+    files = sub.add_parser("files", help="serve the DataBox file API (pre-signed URLs)")
+    files.add_argument("--box", action="append", default=None, metavar="NAME=s3://BUCKET/PREFIX",
+                       help="a published box; repeatable [env MLCC_FILES_BOXES, comma-separated]")
+    _opt(files, "--host", "MLCC_HOST", "0.0.0.0", "listen address")
+    _opt(files, "--port", "MLCC_PORT", DEFAULT_PORT, "listen port", type=_port)
+    _opt(files, "--user-header", "MLCC_USER_HEADER", DEFAULT_USER_HEADER,
+         "request header naming the authenticated caller")
+    _opt(files, "--expires", "MLCC_URL_EXPIRES", 900, "lifetime of pre-signed URLs in seconds",
+         type=_positive_int)
+    _opt(files, "--public-endpoint", "MLCC_S3_PUBLIC_ENDPOINT", None,
+         "S3 endpoint to sign URLs for, when clients reach S3 by another address")
+    _add_logging(files)
+    return parser
+
+
+def serve_settings(args: argparse.Namespace) -> ServeSettings:
+    files = None
+    if args.files_bucket:
+        files = FileBox(bucket=args.files_bucket, prefix=args.files_prefix,
+                        local_path=args.files_path, output_group=args.output_group)
+    return ServeSettings(
+        function=args.function,
+        python_path=split_path(args.python_path),
+        model_key=args.model_key,
+        model_name=args.model_name,
+        host=args.host,
+        port=args.port,
+        files=files,
+        user_header=args.user_header,
+        max_body_bytes=args.max_body_bytes,
+        workers=args.workers,
+        timeout=args.timeout,
+        log_format=args.log_format,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        drain_seconds=args.drain_seconds,
+    )
+
+
+def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if not args.function:
+        parser.error("serve needs --function (or MLCC_FUNCTION)")
+    settings = serve_settings(args)
+    from mlcc_runtime.loader import LoadError, import_function
+    from mlcc_runtime.service import Service
+
+    try:
+        function = import_function(settings.function, settings.python_path)
+        service = Service(settings, function)
+    except (LoadError, ValueError) as exc:
+        # Fail fast: a pod that cannot import its code should crash-loop with this message.
+        log.error("cannot start: %s", exc)
+        return 2
+    from mlcc_runtime.server import run
+
+    run(service)
+    return 0
+
+
+def _files(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from mlcc_runtime import fileapi
+
+    specs = args.box if args.box else [b for b in (env("MLCC_FILES_BOXES") or "").split(",") if b]
+    try:
+        boxes = fileapi.parse_boxes(specs)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if not boxes:
+        parser.error("files needs at least one --box NAME=s3://BUCKET/PREFIX (or MLCC_FILES_BOXES)")
+    fileapi.run(boxes, host=args.host, port=args.port, user_header=args.user_header,
+                expires=args.expires, public_endpoint=args.public_endpoint)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from mlcc_runtime import logs
+
+    logs.configure(args.log_format, args.log_level)
+    if args.command == "serve":
+        return _serve(args, parser)
+    if args.command == "sync":
+        from mlcc_runtime.sync import sync_command
+
+        return sync_command(args.source, args.target)
+    return _files(args, parser)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Settings of the ``serve`` command. Every option has an ``MLCC_*`` environment variable so the
+compiler can configure the container without touching its command line (see README)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_PORT = 8002
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+DEFAULT_USER_HEADER = "X-Forwarded-User"
+
+
+@dataclass(frozen=True)
+class FileBox:
+    """Where FILE inputs come from and FILE outputs go (the MLComponent's copyS3Box)."""
+
+    bucket: str
+    prefix: str = ""  # key prefix of the box inside the bucket ("" or ends with "/")
+    local_path: str = "/tmp/mlcc-files"  # inferenceFilesPath: the runtime owns this folder
+    output_group: str = "outputs"  # file group that receives FILE outputs
+
+    @staticmethod
+    def normalized_prefix(prefix: str) -> str:
+        prefix = prefix.strip("/")
+        return prefix + "/" if prefix else ""
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    function: str
+    python_path: list[str] = field(default_factory=list)
+    model_key: str = ""
+    model_name: str = "model"
+    host: str = "0.0.0.0"
+    port: int = DEFAULT_PORT
+    files: FileBox | None = None
+    user_header: str = DEFAULT_USER_HEADER
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    workers: int = 4
+    timeout: float = 60.0  # seconds; 0 disables
+    log_format: str = "json"
+    log_level: str = "INFO"
+    access_log: bool = False
+    drain_seconds: float = 2.0  # after SIGTERM: answer 503 on readiness this long, then stop
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def split_path(value: str | None) -> list[str]:
+    """``--python-path`` / ``MLCC_PYTHON_PATH``: an ``os.pathsep``-separated list."""
+    return [p for p in (value or "").split(os.pathsep) if p]

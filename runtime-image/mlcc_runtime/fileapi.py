@@ -1,0 +1,140 @@
+"""``mlcc-runtime files``: the DataBox file API (SPEC §1.4).
+
+``GET``/``PUT /files/<box>/<path>`` answer JSON with a pre-signed S3 URL to download/upload the
+file; the client then talks to S3 directly, so no file bytes pass through this service. Paths are
+relative to the caller's folder ``users/<user>/file_groups/`` (user from the identity header). One
+segment, or a path ending in ``/``, names a file group: ``GET`` lists its files (each with a URL),
+``PUT`` is refused. Several segments without a trailing ``/`` name a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mlcc_runtime import paths, s3
+from mlcc_runtime.config import FileBox
+from mlcc_runtime.errors import ApiError
+from mlcc_runtime.responses import error_response, json_response, raw_json
+
+log = logging.getLogger("mlcc_runtime.files")
+MAX_LISTED = 1000
+
+
+@dataclass(frozen=True)
+class Box:
+    name: str
+    bucket: str
+    prefix: str  # "" or ends with "/"
+
+
+def parse_boxes(specs: list[str]) -> dict[str, Box]:
+    boxes: dict[str, Box] = {}
+    for spec in specs:
+        name, sep, url = spec.strip().partition("=")
+        if not sep or not name:
+            raise ValueError(f"--box wants NAME=s3://BUCKET/PREFIX, got {spec!r}")
+        bucket, prefix = s3.parse_url(url.strip())
+        if name in boxes:
+            raise ValueError(f"box {name!r} is given twice")
+        boxes[name] = Box(name, bucket, FileBox.normalized_prefix(prefix))
+    return boxes
+
+
+def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
+               expires: int = 900, public_endpoint: str | None = None) -> Starlette:
+    header = user_header.lower()
+
+    def signer() -> Any:
+        return s3.client(public_endpoint) if public_endpoint else s3.client()
+
+    def resolve(request: Request) -> tuple[Box, str, bool]:
+        box = boxes.get(request.path_params["box"])
+        if box is None:
+            raise ApiError(404, f"unknown box {request.path_params['box']!r}; "
+                                f"available: {sorted(boxes)}")
+        user = request.headers.get(header)
+        if not user:
+            raise ApiError(401, f"no authenticated user: header {user_header} is missing")
+        path = request.path_params["path"]
+        try:
+            paths.clean_user(user)
+            paths.clean_key(path, allow_trailing_slash=True)
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+        is_group = path.endswith("/") or "/" not in path
+        return box, paths.user_root(user) + path, is_group
+
+    def sign(box: Box, key: str, method: str) -> str:
+        operation = "get_object" if method == "GET" else "put_object"
+        return signer().generate_presigned_url(
+            operation, Params={"Bucket": box.bucket, "Key": box.prefix + key}, ExpiresIn=expires)
+
+    def list_group(box: Box, group: str) -> list[dict]:
+        group = group if group.endswith("/") else group + "/"
+        page = s3.client().list_objects_v2(Bucket=box.bucket, Prefix=box.prefix + group,
+                                           MaxKeys=MAX_LISTED)
+        items = []
+        for obj in page.get("Contents", []):
+            key = obj["Key"][len(box.prefix):]
+            if key.endswith("/"):
+                continue
+            items.append({"key": key, "size": obj["Size"], "url": sign(box, key, "GET")})
+        return items
+
+    async def handle(request: Request) -> Response:
+        try:
+            box, key, is_group = resolve(request)
+            method = request.method
+            loop = asyncio.get_running_loop()
+            if is_group:
+                if method == "PUT":
+                    raise ApiError(400, f"{request.path_params['path']!r} names a file group; "
+                                        "PUT needs a file path (group/file)")
+                files = await loop.run_in_executor(None, list_group, box, key)
+                return json_response({"box": box.name, "group": key, "files": files})
+            url = await loop.run_in_executor(None, sign, box, key, method)
+            return json_response({"box": box.name, "key": key, "method": method, "url": url,
+                                  "expires_in": expires})
+        except ApiError as exc:
+            return error_response(exc.status, exc.message)
+        except Exception as exc:  # botocore failures
+            err = s3.as_api_error(exc, "answer")
+            log.warning("file API: %s", err.message)
+            return error_response(err.status, err.message)
+
+    async def live(request: Request) -> Response:
+        return raw_json(b'{"live":true}')
+
+    async def ready(request: Request) -> Response:
+        return raw_json(b'{"ready":true}')
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return error_response(exc.status_code, exc.detail)
+
+    return Starlette(
+        routes=[
+            Route("/files/{box}/{path:path}", handle, methods=["GET", "PUT"]),
+            Route("/v2/health/live", live, methods=["GET"]),
+            Route("/v2/health/ready", ready, methods=["GET"]),
+            Route("/healthz", live, methods=["GET"]),
+        ],
+        exception_handlers={HTTPException: http_error},
+    )
+
+
+def run(boxes: dict[str, Box], *, host: str, port: int, user_header: str, expires: int,
+        public_endpoint: str | None) -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(boxes, user_header, expires, public_endpoint), host=host, port=port,
+                log_config=None, access_log=False, server_header=False)

@@ -1,0 +1,35 @@
+"""Prometheus metrics of one service; a private registry so several apps can live in one process."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+# Sub-millisecond buckets: a small model answers in well under a millisecond.
+_BUCKETS = (0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter("mlcc_requests", "Inference requests by endpoint and status code",
+                                ["endpoint", "code"], registry=self.registry)
+        self.latency = Histogram("mlcc_request_duration_seconds",
+                                 "Inference request latency, body read to answer",
+                                 ["endpoint"], buckets=_BUCKETS, registry=self.registry)
+        self.inference = Histogram("mlcc_inference_duration_seconds",
+                                   "Time spent inside the inference function",
+                                   buckets=_BUCKETS, registry=self.registry)
+        self.errors = Counter("mlcc_errors", "Failed inference requests by kind",
+                              ["endpoint", "kind"], registry=self.registry)
+        self.in_flight = Gauge("mlcc_requests_in_flight", "Inference requests being served",
+                               registry=self.registry)
+        self.model_loaded = Gauge("mlcc_model_loaded", "1 once the model has been loaded",
+                                  registry=self.registry)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+ERROR_KINDS = {400: "invalid_input", 404: "not_found", 413: "too_large", 500: "function_error",
+               502: "storage", 503: "unavailable", 504: "timeout"}

@@ -1,0 +1,209 @@
+"""OpenAPI 3.0 document of a served function, generated from its docstring contract.
+
+Built once at start-up and served as pre-serialised bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlcc_runtime import __version__, datatypes
+from mlcc_runtime.contract import Contract, Field
+
+_REF = "#/components/schemas/"
+_SHAPE = {"oneOf": [{"type": "integer", "minimum": 0},
+                    {"type": "array", "items": {"type": "integer", "minimum": 0}}]}
+_V2_SHAPE = {"type": "array", "items": {"type": "integer", "minimum": 0}}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": _REF + name}
+
+
+def _element(types: tuple[str, ...] | frozenset[str]) -> dict:
+    kinds = []
+    for t in types or datatypes.ALL:
+        if t in datatypes.INTS:
+            kinds.append({"type": "integer"})
+        elif t in datatypes.FLOATS:
+            kinds.append({"type": "number"})
+        elif t == "BOOL":
+            kinds.append({"type": "boolean"})
+        elif t == "dict":
+            kinds.append({"type": "object"})
+        else:
+            kinds.append({"type": "string"})
+    unique = [k for i, k in enumerate(kinds) if k not in kinds[:i]]
+    return unique[0] if len(unique) == 1 else {"oneOf": unique}
+
+
+def _predict_tensor(f: Field | None) -> dict:
+    types = f.datatype_order if f and f.datatype_order else tuple(sorted(datatypes.ALL))
+    schema: dict[str, Any] = {
+        "type": "object",
+        "required": ["name", "datatype", "data"],
+        "properties": {
+            "name": {"type": "string", "enum": [f.name]} if f else {"type": "string"},
+            "datatype": {"type": "string", "enum": list(types)},
+            "data": {"type": "array", "items": _element(types)},
+            "shape": _SHAPE,
+            "content_type": {"type": "string"},
+        },
+    }
+    if f and f.description:
+        schema["description"] = f.description
+    return schema
+
+
+def _v2_tensor(f: Field | None) -> dict:
+    types = f.datatype_order if f and f.datatype_order else tuple(sorted(datatypes.ALL))
+    v2_types = sorted({datatypes.v2_name(t) for t in types})
+    schema: dict[str, Any] = {
+        "type": "object",
+        "required": ["name", "datatype", "shape", "data"],
+        "properties": {
+            "name": {"type": "string", "enum": [f.name]} if f else {"type": "string"},
+            "datatype": {"type": "string", "enum": v2_types},
+            "shape": _V2_SHAPE,
+            "data": {"type": "array", "items": _element(types)},
+            "parameters": {"type": "object"},
+        },
+    }
+    if f and f.description:
+        schema["description"] = f.description
+    return schema
+
+
+def _inputs_schema(contract: Contract, tensor: Any) -> dict:
+    if not contract.inputs:
+        return {"type": "array", "items": tensor(None)}
+    variants = [tensor(f) for f in contract.inputs.values()]
+    return {"type": "array", "items": variants[0] if len(variants) == 1 else {"oneOf": variants}}
+
+
+def _output_fields(contract: Contract) -> dict:
+    name: dict[str, Any] = {"type": "string"}
+    if contract.outputs:
+        name["enum"] = list(contract.outputs)
+    return {"type": "array", "items": {"type": "object", "required": ["name"],
+                                       "properties": {"name": name}}}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict:
+    text = {400: "Invalid input", 404: "Unknown model or version", 413: "Body too large",
+            500: "The inference function failed", 502: "File box error",
+            503: "Not ready or file box unreachable", 504: "Inference timed out"}
+    return {str(c): _json(_ref("Error"), text[c]) for c in codes}
+
+
+def document(contract: Contract, model_name: str) -> dict:
+    infer_errors = _errors(400, 413, 500, 502, 503, 504)
+    model_param = {"name": "model_name", "in": "path", "required": True,
+                   "schema": {"type": "string"}}
+    version_param = {"name": "version", "in": "path", "required": True,
+                     "schema": {"type": "string"}}
+
+    def v2_model_ops(suffix: str, versioned: bool) -> dict:
+        params = [model_param, version_param] if versioned else [model_param]
+        if suffix == "/infer":
+            return {"post": {
+                "summary": f"Open Inference Protocol infer on {model_name!r}",
+                "parameters": params,
+                "requestBody": {"required": True,
+                                "content": {"application/json": {"schema": _ref("V2Request")}}},
+                "responses": {"200": _json(_ref("V2Response"), "Inference result"),
+                              **_errors(404), **infer_errors},
+            }}
+        if suffix == "/ready":
+            return {"get": {"summary": "Model readiness", "parameters": params, "responses": {
+                "200": _json(_ref("ModelReady"), "Ready"), **_errors(404, 503)}}}
+        return {"get": {"summary": "Model metadata", "parameters": params, "responses": {
+            "200": _json(_ref("ModelMetadata"), "Metadata"), **_errors(404)}}}
+
+    paths: dict[str, Any] = {
+        "/predict": {"post": {
+            "summary": contract.summary or f"Run {model_name}",
+            "description": contract.description or "Platform predict call (wire format).",
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref("PredictRequest")}}},
+            "responses": {"200": _json(_ref("PredictResponse"), "Outputs"), **infer_errors},
+        }},
+        "/v2": {"get": {"summary": "Server metadata", "responses": {
+            "200": _json(_ref("ServerMetadata"), "Server metadata")}}},
+        "/v2/health/live": {"get": {"summary": "Liveness", "responses": {
+            "200": _json(_ref("Live"), "Live")}}},
+        "/v2/health/ready": {"get": {"summary": "Readiness", "responses": {
+            "200": _json(_ref("Ready"), "Ready"), **_errors(503)}}},
+    }
+    for versioned in (False, True):
+        base = "/v2/models/{model_name}" + ("/versions/{version}" if versioned else "")
+        for suffix in ("", "/ready", "/infer"):
+            paths[base + suffix] = v2_model_ops(suffix, versioned)
+
+    out_tensor = {"type": "object", "required": ["name", "datatype", "data", "shape"],
+                  "properties": {"name": {"type": "string"}, "datatype": {"type": "string"},
+                                 "data": {"type": "array"}, "shape": _V2_SHAPE,
+                                 "content_type": {"type": "string", "nullable": True}}}
+    v2_out_tensor = {"type": "object", "required": ["name", "datatype", "shape"],
+                     "properties": {"name": {"type": "string"}, "datatype": {"type": "string"},
+                                    "shape": _V2_SHAPE, "data": {"type": "array"},
+                                    "parameters": {"type": "object"}}}
+    metadata_tensor = {"type": "object", "required": ["name", "datatype", "shape"],
+                       "properties": {"name": {"type": "string"}, "datatype": {"type": "string"},
+                                      "shape": {"type": "array", "items": {"type": "integer"}}}}
+    parameters = {"oneOf": [
+        {"type": "array", "items": {"type": "object", "required": ["name"],
+                                    "properties": {"name": {"type": "string"}, "value": {}}}},
+        {"type": "object"},
+    ]}
+    schemas = {
+        "Error": {"type": "object", "required": ["error"],
+                  "properties": {"error": {"type": "string"}}},
+        "PredictRequest": {"type": "object", "required": ["inputs"], "properties": {
+            "parameters": parameters,
+            "inputs": _inputs_schema(contract, _predict_tensor),
+            "output_fields": _output_fields(contract),
+            "model_key": {"type": "string"},
+        }},
+        "PredictResponse": {"type": "object", "required": ["outputs"], "properties": {
+            "outputs": {"type": "array", "items": out_tensor}}},
+        "V2Request": {"type": "object", "required": ["inputs"], "properties": {
+            "id": {"type": "string"},
+            "parameters": {"type": "object"},
+            "inputs": _inputs_schema(contract, _v2_tensor),
+            "outputs": _output_fields(contract),
+        }},
+        "V2Response": {"type": "object", "required": ["model_name", "outputs"], "properties": {
+            "model_name": {"type": "string"}, "model_version": {"type": "string"},
+            "id": {"type": "string"}, "outputs": {"type": "array", "items": v2_out_tensor}}},
+        "ServerMetadata": {"type": "object", "required": ["name", "version", "extensions"],
+                           "properties": {"name": {"type": "string"},
+                                          "version": {"type": "string"},
+                                          "extensions": {"type": "array",
+                                                         "items": {"type": "string"}}}},
+        "ModelMetadata": {"type": "object", "required": ["name", "platform", "inputs", "outputs"],
+                          "properties": {"name": {"type": "string"},
+                                         "versions": {"type": "array",
+                                                      "items": {"type": "string"}},
+                                         "platform": {"type": "string"},
+                                         "inputs": {"type": "array", "items": metadata_tensor},
+                                         "outputs": {"type": "array",
+                                                     "items": metadata_tensor}}},
+        "ModelReady": {"type": "object", "required": ["name", "ready"],
+                       "properties": {"name": {"type": "string"}, "ready": {"type": "boolean"}}},
+        "Live": {"type": "object", "required": ["live"],
+                 "properties": {"live": {"type": "boolean"}}},
+        "Ready": {"type": "object", "required": ["ready"],
+                  "properties": {"ready": {"type": "boolean"}}},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": f"{model_name} (mlcc-runtime)", "version": __version__,
+                 "description": contract.description or ""},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }

@@ -1,0 +1,63 @@
+"""uvicorn with a graceful, probe-aware shutdown.
+
+On SIGTERM Kubernetes removes the pod from its Service only after the readiness probe fails, so
+the server first turns readiness to 503 and keeps serving for ``drain_seconds``, then stops
+accepting connections, lets in-flight requests finish and exits 0. A second signal stops at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from types import FrameType
+
+import uvicorn
+
+from mlcc_runtime.app import create_app
+from mlcc_runtime.service import Service
+
+log = logging.getLogger("mlcc_runtime")
+
+
+class DrainingServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, service: Service, drain_seconds: float) -> None:
+        super().__init__(config)
+        self.service = service
+        self.drain_seconds = drain_seconds
+        self.stop_at: float | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Deliberately not recording the signal: uvicorn would re-raise it after shutdown and the
+        # process would die by signal instead of exiting 0 after a clean drain.
+        if self.stop_at is not None:
+            if self.should_exit:
+                self.force_exit = True
+            self.should_exit = True
+            return
+        log.info("received %s: readiness now 503, draining for %.1f s",
+                 signal.Signals(sig).name, self.drain_seconds)
+        self.service.draining = True
+        self.stop_at = time.monotonic() + self.drain_seconds
+
+    async def on_tick(self, counter: int) -> bool:
+        if self.stop_at is not None and time.monotonic() >= self.stop_at:
+            self.should_exit = True
+        return await super().on_tick(counter)
+
+
+def run(service: Service) -> None:
+    settings = service.settings
+    config = uvicorn.Config(
+        create_app(service),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # logging is configured by mlcc_runtime.logs
+        access_log=settings.access_log,
+        server_header=False,
+        date_header=False,
+        lifespan="on",
+        timeout_graceful_shutdown=max(settings.timeout, 1.0) + 5.0,
+        timeout_keep_alive=75,  # longer than typical gateway idle timeouts: no reset races
+    )
+    DrainingServer(config, service, settings.drain_seconds).run()

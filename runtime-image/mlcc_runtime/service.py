@@ -1,0 +1,137 @@
+"""One served function: the load-once model, the bounded executor, the FILE exchange.
+
+``Service.infer`` is what both HTTP codecs call after decoding. The function runs on a dedicated
+ThreadPoolExecutor (bounded, so a slow model cannot starve the event loop that answers health
+probes and metrics); S3 transfers run on the loop's default executor so they do not take model slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from mlcc_runtime import contract as contract_mod
+from mlcc_runtime import paths
+from mlcc_runtime.config import ServeSettings
+from mlcc_runtime.errors import ApiError, invalid
+from mlcc_runtime.metrics import Metrics
+from mlcc_runtime.model_slot import ModelSlot
+from mlcc_runtime.request import InferenceRequest
+from mlcc_runtime.tensors import normalize_output
+
+log = logging.getLogger("mlcc_runtime")
+
+
+class Service:
+    def __init__(self, settings: ServeSettings, function: Callable[..., Any]) -> None:
+        self.settings = settings
+        self.function = function
+        self.contract = contract_mod.of(function)
+        self.slot = ModelSlot(function, settings.model_key)
+        self.metrics = Metrics()
+        self.executor: ThreadPoolExecutor | None = None
+        self.draining = False
+        self.exchange = None
+        if settings.files is not None:
+            from mlcc_runtime.files import FileExchange  # keeps boto3 out of file-less services
+
+            self.exchange = FileExchange(settings.files)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=self.settings.workers,
+                                           thread_name_prefix="mlcc-inference")
+        if self.exchange is not None:
+            self.exchange.prepare()
+        self.draining = False
+
+    def stop(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=False)
+            self.executor = None
+
+    @property
+    def ready(self) -> bool:
+        return self.executor is not None and not self.draining
+
+    # -- inference --------------------------------------------------------------------------
+
+    def user_of(self, header_value: str | None) -> str | None:
+        if header_value is None or header_value == "":
+            return None
+        try:
+            return paths.clean_user(header_value)
+        except ValueError as exc:
+            raise invalid(f"{self.settings.user_header}: {exc}") from None
+
+    async def infer(self, request: InferenceRequest, user_header: str | None) -> list[dict]:
+        if not self.ready:
+            raise ApiError(503, "service is not ready (starting or shutting down)")
+        self.contract.check_inputs(request.inputs)
+        file_inputs = any(t["datatype"] == "FILE" for t in request.inputs)
+        exchange = self.exchange
+        if exchange is None:
+            if file_inputs:
+                raise invalid("this service has no file box configured; FILE inputs are not "
+                              "accepted")
+            outputs = await self._call(request)
+            if any(o["datatype"] == "FILE" for o in outputs):
+                raise ApiError(500, "inference function returned a FILE output but no file box "
+                                    "is configured (--files-bucket)")
+            return outputs
+        if not file_inputs and not self._may_write_files:
+            outputs = await self._call(request)
+            if not any(o["datatype"] == "FILE" for o in outputs):
+                return outputs  # the fast path: no folder, no S3
+            await asyncio.get_running_loop().run_in_executor(
+                None, exchange.upload_outputs, outputs, self.user_of(user_header), None, None)
+            return outputs
+        user = self.user_of(user_header)
+        loop = asyncio.get_running_loop()
+        request_id, folder = await loop.run_in_executor(None, exchange.new_request_dir)
+        try:
+            await loop.run_in_executor(None, exchange.download_inputs, request.inputs, user,
+                                       folder)
+            outputs = await self._call(request)
+            await loop.run_in_executor(None, exchange.upload_outputs, outputs, user, request_id,
+                                       folder)
+            return outputs
+        finally:
+            await loop.run_in_executor(None, exchange.remove, folder)
+
+    @property
+    def _may_write_files(self) -> bool:
+        return any("FILE" in f.datatypes for f in self.contract.outputs.values())
+
+    async def _call(self, request: InferenceRequest) -> list[dict]:
+        if self.executor is None:
+            raise ApiError(503, "service is not ready")
+        started = time.perf_counter()
+        future = asyncio.get_running_loop().run_in_executor(
+            self.executor, self.slot.call, request.parameters, request.inputs,
+            request.output_fields)
+        timeout = self.settings.timeout
+        try:
+            raw = await (asyncio.wait_for(future, timeout) if timeout > 0 else future)
+        except asyncio.TimeoutError:
+            # The thread cannot be killed; it finishes in the background and its result is dropped.
+            raise ApiError(504, f"inference did not finish within {timeout:g} s") from None
+        except ApiError:
+            raise
+        except ValueError as exc:
+            # The documented way for a function to reject its input: the message is for the caller.
+            raise invalid(f"invalid input: {exc}") from None
+        except Exception:
+            log.exception("inference function raised")
+            raise ApiError(500, "inference function failed; see the service log") from None
+        finally:
+            self.metrics.inference.observe(time.perf_counter() - started)
+        if self.slot.loaded:
+            self.metrics.model_loaded.set(1)
+        if type(raw) is not list and type(raw) is not tuple:
+            raise ApiError(500, "inference function must return a list of outputs")
+        return [normalize_output(o, i) for i, o in enumerate(raw)]

@@ -1,0 +1,151 @@
+"""Normalisation of tensors in the function's dict form ``{name, datatype, data, shape, ...}``.
+
+Both codecs (platform /predict and V2) end here, so leniency rules live in one place: ``shape``
+may be absent, ``0``, an int or a list; ``data`` may be nested or a scalar. The result always has a
+flat ``data`` list whose length matches ``shape``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlcc_runtime import datatypes
+from mlcc_runtime.errors import ApiError, invalid
+
+
+def flatten(data: Any) -> list:
+    """Flatten nested lists row-major; a scalar becomes a one-element list."""
+    if type(data) is not list:
+        if isinstance(data, tuple):
+            data = list(data)
+        elif hasattr(data, "tolist"):  # numpy arrays returned by functions, without importing numpy
+            data = data.tolist()
+            if type(data) is not list:
+                return [data]
+        else:
+            return [data]
+    if not data or (type(data[0]) is not list and type(data[0]) is not tuple):
+        return data  # the common case: already flat
+    out: list = []
+    stack = [iter(data)]
+    while stack:
+        for item in stack[-1]:
+            if type(item) is list or type(item) is tuple:
+                stack.append(iter(item))
+                break
+            out.append(item)
+        else:
+            stack.pop()
+    return out
+
+
+def nested_shape(data: Any) -> list[int]:
+    """The shape implied by nested lists (used only when no shape was given)."""
+    array_shape = getattr(data, "shape", None)
+    if isinstance(array_shape, tuple):
+        return [int(d) for d in array_shape]
+    shape = []
+    while type(data) is list:
+        shape.append(len(data))
+        data = data[0] if data else None
+    return shape
+
+
+def product(shape: list[int]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def normalize_shape(shape: Any, data: Any, count: int, where: str) -> list[int]:
+    """Lenient shape: absent / 0 mean "as many as given"; an int n means [n]; a list is checked."""
+    if shape is None or shape == 0 or shape == []:
+        if shape == [] and count == 1:
+            return []
+        implied = nested_shape(data)
+        return implied if len(implied) > 1 and product(implied) == count else [count]
+    if type(shape) is int:
+        shape = [shape]
+    if type(shape) is not list or not all(type(d) is int and d >= 0 for d in shape):
+        raise invalid(f"{where}: shape must be a list of non-negative integers, got {shape!r}")
+    if product(shape) != count:
+        raise invalid(f"{where}: shape {shape} needs {product(shape)} values, got {count}")
+    return shape
+
+
+def normalize_input(raw: Any, index: int) -> dict:
+    """Check one input tensor from a client and return it in the function's form."""
+    if type(raw) is not dict:
+        raise invalid(f"inputs[{index}] must be an object")
+    name = raw.get("name")
+    if type(name) is not str or not name:
+        raise invalid(f"inputs[{index}]: 'name' must be a non-empty string")
+    where = f"input {name!r}"
+    datatype = datatypes.canonical(raw.get("datatype"))
+    if datatype is None:
+        raise invalid(
+            f"{where}: unknown datatype {raw.get('datatype')!r}; expected one of "
+            f"{sorted(datatypes.ALL)}"
+        )
+    if "data" not in raw:
+        raise invalid(f"{where}: 'data' is missing")
+    raw_data = raw["data"]
+    data = flatten(raw_data)
+    check = datatypes.element_check(datatype)
+    for value in data:
+        if not check(value):
+            raise invalid(f"{where}: {datatype} data must hold {datatypes.describe(datatype)}, "
+                          f"got {value!r:.60}")
+    tensor = {
+        "name": name,
+        "datatype": datatype,
+        "data": data,
+        "shape": normalize_shape(raw.get("shape"), raw_data, len(data), where),
+    }
+    content_type = raw.get("content_type")
+    if content_type is not None:
+        if type(content_type) is not str:
+            raise invalid(f"{where}: content_type must be a string")
+        tensor["content_type"] = content_type
+    return tensor
+
+
+def normalize_output(raw: Any, index: int) -> dict:
+    """Check one output the function returned; its mistakes are the service's fault (500)."""
+    if type(raw) is not dict or type(raw.get("name")) is not str:
+        raise ApiError(500, f"inference function returned a malformed output #{index} "
+                            "(expected a dict with a string 'name')")
+    name = raw["name"]
+    datatype = datatypes.canonical(raw.get("datatype"))
+    raw_data = raw.get("data")
+    data = flatten(raw_data) if raw_data is not None else []
+    if datatype is None:
+        # Undeclared type: infer from the values rather than fail a working function.
+        datatype = _infer_datatype(data, raw.get("datatype"), name)
+    try:
+        shape = normalize_shape(raw.get("shape"), raw_data, len(data), f"output {name!r}")
+    except ApiError as exc:
+        raise ApiError(500, f"inference function returned a bad shape: {exc.message}") from None
+    return {
+        "name": name,
+        "datatype": datatype,
+        "data": data,
+        "shape": shape,
+        "content_type": raw.get("content_type"),
+    }
+
+
+def _infer_datatype(data: list, given: Any, name: str) -> str:
+    if given is not None:
+        raise ApiError(500, f"inference function returned output {name!r} with unknown "
+                            f"datatype {given!r}")
+    if data and all(type(x) is bool for x in data):
+        return "BOOL"
+    if data and all(type(x) is int for x in data):
+        return "INT64"
+    if data and all(type(x) in (int, float) for x in data):
+        return "FP64"
+    if all(type(x) is dict for x in data):
+        return "dict"
+    return "str"

@@ -1,0 +1,60 @@
+"""Codec of the platform's predict call (SPEC §1.5).
+
+Request ``{"parameters", "inputs", "output_fields", "model_key"}``; answer
+``{"outputs": [{"name", "datatype", "data", "shape", "content_type"}]}``. Real clients are sloppy,
+so ``parameters`` may be a list of ``{name, value}`` or a plain dict, and ``shape`` may be absent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlcc_runtime.errors import invalid
+from mlcc_runtime.jsonio import dumps, loads_object
+from mlcc_runtime.request import InferenceRequest
+from mlcc_runtime.tensors import normalize_input
+
+
+def parameters_list(raw: Any, where: str = "parameters") -> list[dict]:
+    """Accept ``[{name, value}]`` or ``{name: value}``; always return the list form."""
+    if raw is None:
+        return []
+    if type(raw) is dict:
+        return [{"name": k, "value": v} for k, v in raw.items()]
+    if type(raw) is not list:
+        raise invalid(f"{where} must be a list of {{name, value}} or an object")
+    for i, p in enumerate(raw):
+        if type(p) is not dict or type(p.get("name")) is not str:
+            raise invalid(f"{where}[{i}] must be an object with a string 'name'")
+    return raw
+
+
+def output_fields_list(raw: Any, where: str = "output_fields") -> list[dict]:
+    if raw is None:
+        return []
+    if type(raw) is not list:
+        raise invalid(f"{where} must be a list")
+    fields = []
+    for i, f in enumerate(raw):
+        if type(f) is str:  # lenient: a bare name
+            f = {"name": f}
+        if type(f) is not dict or type(f.get("name")) is not str:
+            raise invalid(f"{where}[{i}] must be an object with a string 'name'")
+        fields.append(f)
+    return fields
+
+
+def decode(body: bytes) -> InferenceRequest:
+    doc = loads_object(body)
+    raw_inputs = doc.get("inputs", [])
+    if type(raw_inputs) is not list:
+        raise invalid("'inputs' must be a list")
+    return InferenceRequest(
+        parameters=parameters_list(doc.get("parameters")),
+        inputs=[normalize_input(t, i) for i, t in enumerate(raw_inputs)],
+        output_fields=output_fields_list(doc.get("output_fields")),
+    )
+
+
+def encode(outputs: list[dict]) -> bytes:
+    return dumps({"outputs": outputs})
