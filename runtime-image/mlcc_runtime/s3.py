@@ -70,6 +70,11 @@ def as_api_error(exc: BaseException, action: str) -> ApiError:
     """Map a botocore failure to 502 (the store answered badly) or 503 (store unreachable)."""
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+    # boto3's transfer manager wraps the store's answer (S3UploadFailedError): report the cause.
+    inner: BaseException | None = exc
+    while inner is not None and not isinstance(inner, (ClientError, BotoCoreError)):
+        inner = inner.__cause__ or inner.__context__
+    exc = inner or exc
     if isinstance(exc, ClientError):
         code = error_code(exc) or "error"
         return ApiError(502, f"file box refused to {action}: {code}")

@@ -1,0 +1,136 @@
+"""FILE exchange with the file box, against a real S3 server (moto, loopback)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from fixtures import echo_fn
+from mlcc_runtime.config import FileBox
+
+
+@pytest.fixture
+def file_client(client_for, bucket, tmp_path):
+    def build(function, prefix: str = "", **overrides):
+        box = FileBox(bucket=bucket, prefix=prefix, local_path=str(tmp_path / "files"))
+        return client_for(function, files=box, **overrides)
+    return build
+
+
+def _upper_request(key: str) -> dict:
+    return {"inputs": [{"name": "doc", "datatype": "FILE", "data": [key], "shape": [1]}]}
+
+
+def test_file_in_file_out_in_the_callers_folder(file_client, s3, bucket, tmp_path) -> None:
+    s3.put_object(Bucket=bucket, Key="tenant/users/alice/file_groups/inbox/note.txt",
+                  Body=b"hello box")
+    c = file_client(echo_fn.upper_file, prefix="tenant")
+    r = c.post("/predict", json=_upper_request("inbox/note.txt"),
+               headers={"X-Forwarded-User": "alice"})
+    assert r.status_code == 200, r.text
+    upper, size = r.json()["outputs"]
+    assert size["data"] == [9]
+    (key,) = upper["data"]
+    assert key.startswith("users/alice/file_groups/outputs/") and key.endswith("/note.upper.txt")
+    obj = s3.get_object(Bucket=bucket, Key="tenant/" + key)
+    assert obj["Body"].read() == b"HELLO BOX"
+    assert obj["ContentType"] == "text/plain"
+    # the per-request folder is gone; nothing is left behind under inferenceFilesPath
+    assert list((tmp_path / "files").iterdir()) == []
+    # a full key inside the caller's folder is accepted too (e.g. a previous output)
+    r = c.post("/predict", json=_upper_request(key), headers={"X-Forwarded-User": "alice"})
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize("key, user, message", [
+    ("../bob/file_groups/x.txt", "alice", "'..' segment"),
+    ("users/bob/file_groups/inbox/note.txt", "alice", "outside your folder"),
+    ("/etc/passwd", "alice", "must be relative"),
+    ("inbox/note.txt", "../alice", "not a single path segment"),
+    ("inbox/missing.txt", "alice", "no file 'users/alice/file_groups/inbox/missing.txt'"),
+])
+def test_file_inputs_outside_the_folder_or_missing_are_400(file_client, s3, bucket, key, user,
+                                                           message) -> None:
+    s3.put_object(Bucket=bucket, Key="users/bob/file_groups/inbox/note.txt", Body=b"secret")
+    c = file_client(echo_fn.upper_file)
+    r = c.post("/predict", json=_upper_request(key), headers={"X-Forwarded-User": user})
+    assert r.status_code == 400
+    assert message in r.json()["error"]
+
+
+def test_output_written_outside_the_files_folder_is_500(file_client, s3, bucket) -> None:
+    s3.put_object(Bucket=bucket, Key="users/alice/file_groups/a.txt", Body=b"x")
+    c = file_client(echo_fn.upper_file)
+    body = _upper_request("a.txt") | {"parameters": [{"name": "escape", "value": True}]}
+    r = c.post("/predict", json=body, headers={"X-Forwarded-User": "alice"})
+    assert r.status_code == 500 and "outside the files folder" in r.json()["error"]
+
+
+def test_file_output_without_file_input(file_client, s3, bucket, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("MLCC_FILES_PATH", str(tmp_path / "files"))
+    c = file_client(echo_fn.make_file)
+    r = c.post("/predict", json={"inputs": []})  # no user: outputs belong to "anonymous"
+    assert r.status_code == 200, r.text
+    (key,) = r.json()["outputs"][0]["data"]
+    assert key.startswith("users/anonymous/file_groups/outputs/")
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"report"
+    assert list((tmp_path / "files").iterdir()) == []  # uploaded and removed
+
+
+def test_file_input_without_a_file_box_is_400(client_for) -> None:
+    c = client_for(echo_fn.upper_file)
+    r = c.post("/predict", json=_upper_request("a.txt"))
+    assert r.status_code == 400 and "no file box" in r.json()["error"]
+
+
+def test_failed_upload_is_502_not_a_silently_lost_output(client_for, s3_endpoint, tmp_path,
+                                                          monkeypatch) -> None:
+    monkeypatch.setenv("MLCC_FILES_PATH", str(tmp_path))
+    box = FileBox(bucket="no-such-bucket", local_path=str(tmp_path))
+    c = client_for(echo_fn.make_file, files=box)
+    r = c.post("/predict", json={"inputs": []})
+    assert r.status_code == 502
+    assert r.json() == {"error": "file box refused to upload output 'report': NoSuchBucket"}
+
+
+def test_unreachable_store_is_503(client_for, s3_endpoint, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    c = client_for(echo_fn.upper_file, files=FileBox(bucket="b", local_path=str(tmp_path)))
+    r = c.post("/predict", json=_upper_request("a.txt"), headers={"X-Forwarded-User": "al"})
+    assert r.status_code == 503 and "unreachable" in r.json()["error"]
+    assert list(tmp_path.iterdir()) == []  # the request folder was removed
+
+
+def test_textstats_example_module_end_to_end(file_client, s3, bucket) -> None:
+    module_dir = REPO / "modules" / "textstats"
+    if not (module_dir / "textstats" / "analyze.py").exists():
+        pytest.skip("modules/textstats is not in this tree")
+    sys.path.insert(0, str(module_dir))
+    try:
+        analyze = importlib.import_module("textstats.analyze")
+    finally:
+        sys.path.remove(str(module_dir))
+    stopwords = module_dir / "data/models/users/developer/file_groups/models/stopwords.txt"
+    sample = module_dir / "data/users/users/alice/file_groups/inbox/sample.txt"
+    s3.put_object(Bucket=bucket, Key="users/alice/file_groups/inbox/sample.txt",
+                  Body=sample.read_bytes())
+    c = file_client(analyze.inference, model_key=str(stopwords))
+    body = {"parameters": [{"name": "top_n", "value": 3}],
+            "inputs": [{"name": "document", "datatype": "FILE", "data": ["inbox/sample.txt"],
+                        "shape": [1]}],
+            "output_fields": [{"name": "report"}, {"name": "word_count"}]}
+    r = c.post("/predict", json=body, headers={"X-Forwarded-User": "alice"})
+    assert r.status_code == 200, r.text
+    outputs = {o["name"]: o for o in r.json()["outputs"]}
+    report_key = outputs["report"]["data"][0]
+    assert report_key.endswith("/sample.report.json")
+    import json
+
+    report = json.loads(s3.get_object(Bucket=bucket, Key=report_key)["Body"].read())
+    assert report["word_count"] == outputs["word_count"]["data"][0] > 0
+    assert len(report["top_words"]) == 3
