@@ -138,3 +138,49 @@ def wait_http(url: str, timeout: float = 20.0, proc: Any = None) -> None:
             pass
         time.sleep(0.05)
     raise AssertionError(f"{url} did not become ready in {timeout} s")
+
+
+@contextmanager
+def serve_process(env: dict[str, str], python: str = sys.executable,
+                  extra_path: str | None = None) -> Iterator[tuple[Any, str]]:
+    """Run ``python -m mlcc_runtime serve`` configured by env only (as Kubernetes does);
+    yields (process, base URL). The process is stopped with SIGTERM at the end."""
+    import subprocess
+
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MLCC_")}
+    full_env.update({"MLCC_HOST": "127.0.0.1", "MLCC_PORT": str(port), "MLCC_LOG_FORMAT": "json",
+                     "MLCC_DRAIN_SECONDS": "0"})
+    full_env.update(env)
+    if extra_path is not None:
+        full_env["PYTHONPATH"] = extra_path
+    proc = subprocess.Popen([python, "-m", "mlcc_runtime", "serve"], env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/v2/health/ready", proc=proc)
+        yield proc, base
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def post_json(url: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
