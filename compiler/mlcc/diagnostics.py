@@ -93,6 +93,9 @@ CODES: dict[str, str] = {
     "MLCC602": "no DataBox file API",
     # 7xx: environments
     "MLCC701": "invalid environment",
+    "MLCC702": "module cannot be rendered for this environment",
+    # 9xx: mlcc's own output failed its checks (a bug in mlcc)
+    "MLCC901": "rendered object is invalid",
 }
 
 

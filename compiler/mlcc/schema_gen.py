@@ -18,7 +18,7 @@ SCHEMA_BASE = "https://mlcc.dev/schema/"
 
 
 def json_schema(kind: str) -> dict[str, Any]:
-    schema = KINDS[kind].model_json_schema(by_alias=True)
+    schema = _models()[kind].model_json_schema(by_alias=True)
     return {"$schema": DRAFT, "$id": f"{SCHEMA_BASE}{kind.lower()}.json", **schema}
 
 
@@ -56,6 +56,12 @@ def crd(kind: str) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _models() -> dict[str, Any]:
+    from mlcc.environments import Environment
+
+    return {**KINDS, "Environment": Environment}
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -99,9 +105,10 @@ def render_files() -> dict[str, str]:
     from mlcc.yamlio import dump_yaml
 
     files = {}
-    for kind in sorted(KINDS):
+    for kind in sorted(_models()):
         files[f"{kind.lower()}.json"] = json.dumps(json_schema(kind), indent=2, sort_keys=True) + "\n"
-        files[f"crds/{kind.lower()}.yaml"] = dump_yaml(crd(kind))
+        if kind in KINDS:  # environments live in Git only, never in the cluster
+            files[f"crds/{kind.lower()}.yaml"] = dump_yaml(crd(kind))
     return files
 
 

@@ -1,0 +1,65 @@
+"""The Pod Security Standard "restricted" profile as rules over a pod spec.
+
+Kubernetes enforces it at admission; mlcc checks its own output against it
+before writing, so a violation is caught as a compiler bug, not a failed sync.
+https://kubernetes.io/docs/concepts/security/pod-security-standards/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+ALLOWED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
+ALLOWED_ADD_CAPABILITIES = {"NET_BIND_SERVICE"}
+
+
+def pod_spec_of(obj: dict[str, Any]) -> dict[str, Any] | None:
+    kind = obj.get("kind")
+    if kind == "Pod":
+        return obj.get("spec", {})
+    if kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
+        return obj.get("spec", {}).get("template", {}).get("spec", {})
+    if kind == "CronJob":
+        return obj.get("spec", {}).get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec", {})
+    return None
+
+
+def violations(pod: dict[str, Any]) -> Iterator[str]:
+    """Each rule of "restricted" (plus a read-only root filesystem) the pod spec breaks."""
+    for flag in ("hostNetwork", "hostPID", "hostIPC"):
+        if pod.get(flag):
+            yield f"{flag} is set"
+    for volume in pod.get("volumes", []):
+        kinds = set(volume) - {"name"}
+        if not kinds <= ALLOWED_VOLUMES:
+            yield f"volume '{volume.get('name')}' uses {sorted(kinds - ALLOWED_VOLUMES)}"
+    pod_ctx = pod.get("securityContext", {})
+    if pod_ctx.get("runAsUser") == 0:
+        yield "pod runs as UID 0"
+    for container in [*pod.get("initContainers", []), *pod.get("containers", [])]:
+        yield from (f"container '{container.get('name')}': {v}" for v in _container(container, pod_ctx))
+
+
+def _container(container: dict[str, Any], pod_ctx: dict[str, Any]) -> Iterator[str]:
+    ctx = container.get("securityContext", {})
+    if ctx.get("privileged"):
+        yield "privileged"
+    if ctx.get("allowPrivilegeEscalation") is not False:
+        yield "allowPrivilegeEscalation is not false"
+    if not (ctx.get("runAsNonRoot", pod_ctx.get("runAsNonRoot")) is True):
+        yield "runAsNonRoot is not true"
+    if ctx.get("runAsUser", pod_ctx.get("runAsUser")) == 0:
+        yield "runs as UID 0"
+    seccomp = ctx.get("seccompProfile", pod_ctx.get("seccompProfile", {})).get("type")
+    if seccomp not in ("RuntimeDefault", "Localhost"):
+        yield "seccompProfile is not RuntimeDefault or Localhost"
+    capabilities = ctx.get("capabilities", {})
+    if "ALL" not in capabilities.get("drop", []):
+        yield "capabilities do not drop ALL"
+    if set(capabilities.get("add", [])) - ALLOWED_ADD_CAPABILITIES:
+        yield f"adds capabilities {sorted(set(capabilities['add']) - ALLOWED_ADD_CAPABILITIES)}"
+    if any(port.get("hostPort") for port in container.get("ports", [])):
+        yield "uses a hostPort"
+    if ctx.get("readOnlyRootFilesystem") is not True:
+        yield "readOnlyRootFilesystem is not true"

@@ -1,0 +1,204 @@
+"""MLComponent → ServiceAccount, runtime ConfigMap, Deployment, Service."""
+
+from __future__ import annotations
+
+import posixpath
+from decimal import Decimal
+from typing import Any
+
+from mlcc.environments import Environment
+from mlcc.manifests import Resource
+from mlcc.model import MLComponent
+from mlcc.module import Module
+from mlcc.quantity import parse_quantity
+from mlcc.render.injection import inject
+from mlcc.render.objects import Emitted, Wave, content_hash, meta, selector
+from mlcc.render.providers import StorageProvider
+from mlcc.render.security import container_security_context, pod_security_context
+
+COMPONENT = "inference"
+# Behind basic auth the gateway has checked the password; the runtime reads the user name from it.
+BASIC_USER_HEADER = "Authorization"
+
+
+def emit(module: Module, component: Resource[MLComponent], env: Environment, provider: StorageProvider) -> list[Emitted]:
+    name, namespace = component.name, component.obj.metadata.namespace
+    where = component.doc.locate(("metadata", "name"))
+    config = _runtime_config(module, component, env, provider)
+    config_name = f"{name}-runtime-{content_hash(config['data'])}"
+    config["metadata"] = meta(config_name, namespace, module.name, COMPONENT)
+    account = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": meta(name, namespace, module.name, COMPONENT),
+        "automountServiceAccountToken": False,
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta(name, namespace, module.name, COMPONENT),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": selector(name, COMPONENT),
+            "ports": [{"name": "http", "port": component.obj.spec.service_port, "targetPort": "http", "protocol": "TCP"}],
+        },
+    }
+    return [
+        Emitted(account, where, Wave.CONFIG),
+        Emitted(config, where, Wave.CONFIG, stem=f"configmap-{name}-runtime"),
+        Emitted(service, where, Wave.CONFIG),
+        Emitted(_deployment(module, component, env, provider, config_name), where, Wave.WORKLOAD),
+    ]
+
+
+def user_header(module: Module, component: Resource[MLComponent], env: Environment) -> str:
+    """The header that carries the caller's identity, or '' when no API passes it through."""
+    for api in module.apicomponents:
+        spec = api.obj.spec
+        if spec.published and spec.ml_component and spec.ml_component.name == component.name:
+            if spec.restful_api.auth.identity_pass_through:
+                oidc = env.spec.auth.oidc
+                return oidc.user_header if spec.restful_api.auth.oidc and oidc else BASIC_USER_HEADER
+    return ""
+
+
+def _runtime_config(module: Module, component: Resource[MLComponent], env: Environment, provider: StorageProvider) -> dict:
+    spec = component.obj.spec
+    inference = spec.ml_service.inference
+    data = {
+        "MLCC_FUNCTION": inference.entry_point.python_function,
+        "MLCC_PYTHON_PATH": posixpath.normpath(posixpath.join(env.spec.runtime.app_root, inference.entry_point.python_path)),
+        "MLCC_MODEL_KEY": inference.model.model_path if inference.model else "default",
+        "MLCC_MODEL_NAME": component.name,
+        "MLCC_PORT": str(spec.service_port),
+        "MLCC_LOG_FORMAT": "json",
+        "MLCC_USER_HEADER": user_header(module, component, env) or "none",
+    }
+    file_box = _file_box(component)
+    if file_box is not None:
+        box = module.databox(file_box.box_ref.s3_box_name)
+        data["MLCC_FILES_PATH"] = inference.file_exchange.inference_files_path  # type: ignore[union-attr]
+        data["MLCC_FILES_PREFIX"] = provider.access(box, "MLCC_FILES_BUCKET").key_prefix(file_box.box_ref.sub_path)
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}, "data": dict(sorted(data.items()))}
+
+
+def _file_box(component: Resource[MLComponent]):
+    exchange = component.obj.spec.ml_service.inference.file_exchange
+    if exchange is None:
+        return None
+    return next(b for b in component.obj.spec.connected_boxes if b.name == exchange.file_box)
+
+
+def _deployment(module: Module, component: Resource[MLComponent], env: Environment, provider: StorageProvider, config_name: str) -> dict:
+    spec = component.obj.spec
+    name, namespace = component.name, component.obj.metadata.namespace
+    registry = spec.ml_service.package_registry_name
+    injection = inject(env, spec.image.existing_image_name, env.spec.package_registries.get(registry or ""))
+    volumes = [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}, *injection.volumes]
+    mounts = [{"name": "tmp", "mountPath": "/tmp"}, *injection.mounts]
+    init_containers = list(injection.init_containers)
+    container_env = [*injection.env, {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}]
+
+    for index, box in enumerate(spec.connected_boxes):
+        if box.mount_s3_box is None:
+            continue
+        databox = module.databox(box.mount_s3_box.s3_box_name)
+        volume = f"box-{box.name}"
+        if env.spec.storage.mount == "csi":
+            volumes.append(provider.volume(databox, volume))
+            mount = {"name": volume, "mountPath": box.path, "readOnly": True}
+            if box.mount_s3_box.sub_path:
+                mount["subPath"] = box.mount_s3_box.sub_path
+            mounts.append(mount)
+        else:
+            volumes.append({"name": volume, "emptyDir": {}})
+            mounts.append({"name": volume, "mountPath": box.path, "readOnly": True})
+            init_containers.append(_sync_container(env, provider, databox, box, volume))
+
+    file_box = _file_box(component)
+    if file_box is not None:
+        access = provider.access(module.databox(file_box.box_ref.s3_box_name), "MLCC_FILES_BUCKET")
+        container_env += access.env
+        volumes.append({"name": "inference-files", "emptyDir": {}})
+        mounts.append({"name": "inference-files", "mountPath": spec.ml_service.inference.file_exchange.inference_files_path})
+
+    container_env += [e.model_dump(by_alias=True) for e in spec.env]
+    container = {
+        "name": COMPONENT,
+        "image": spec.image.existing_image_name,
+        "command": injection.command,
+        "ports": [{"name": "http", "containerPort": spec.service_port, "protocol": "TCP"}],
+        "envFrom": [{"configMapRef": {"name": config_name}}, *(_env_from(e) for e in spec.env_from)],
+        "env": container_env,
+        "resources": resources(spec.image.resource_limits.cpu, spec.image.resource_limits.memory, env),
+        "readinessProbe": _probe("/v2/health/ready", period=5, failures=3),
+        "livenessProbe": _probe("/v2/health/live", period=10, failures=6),
+        "startupProbe": _probe("/v2/health/live", period=2, failures=60),
+        "securityContext": container_security_context(),
+        "volumeMounts": mounts,
+    }
+    pod_spec: dict[str, Any] = {
+        "serviceAccountName": name,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": pod_security_context(env.spec.runtime.uid),
+        "terminationGracePeriodSeconds": 30,
+    }
+    if init_containers:
+        pod_spec["initContainers"] = init_containers
+    pod_spec["containers"] = [container]
+    pod_spec["volumes"] = volumes
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": meta(name, namespace, module.name, COMPONENT),
+        "spec": {
+            "replicas": env.spec.replicas,
+            "revisionHistoryLimit": 3,
+            "selector": {"matchLabels": selector(name, COMPONENT)},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {
+                "metadata": {"labels": meta(name, None, module.name, COMPONENT)["labels"]},
+                "spec": pod_spec,
+            },
+        },
+    }
+
+
+def _sync_container(env: Environment, provider: StorageProvider, databox, box, volume: str) -> dict:
+    access = provider.access(databox, "MLCC_BOX_BUCKET")
+    return {
+        "name": f"sync-{box.name}",
+        "image": env.spec.runtime.image,
+        "command": ["mlcc-runtime", "sync", access.url(box.mount_s3_box.sub_path), "/box"],
+        "env": list(access.env),
+        "resources": {"limits": {"cpu": "500m", "memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "64Mi"}},
+        "securityContext": container_security_context(),
+        "volumeMounts": [{"name": volume, "mountPath": "/box"}, {"name": "tmp", "mountPath": "/tmp"}],
+    }
+
+
+def _env_from(source) -> dict:
+    data = source.model_dump(by_alias=True, exclude_none=True)
+    return dict(sorted(data.items()))
+
+
+def _probe(path: str, *, period: int, failures: int) -> dict:
+    return {
+        "httpGet": {"path": path, "port": "http"},
+        "periodSeconds": period,
+        "timeoutSeconds": 2,
+        "failureThreshold": failures,
+    }
+
+
+def resources(cpu: str | None, memory: str | None, env: Environment) -> dict:
+    """Limits from the component (or the environment's defaults); requests by the environment's ratio."""
+    policy = env.spec.resources
+    limits = {"cpu": cpu or policy.default_cpu, "memory": memory or policy.default_memory}
+    if policy.request_ratio == 1:
+        return {"limits": limits, "requests": dict(limits)}
+    ratio = Decimal(str(policy.request_ratio))
+    millicores = max(int(parse_quantity(limits["cpu"]) * 1000 * ratio), 1)
+    memory_bytes = max(int(parse_quantity(limits["memory"]) * ratio), 1)
+    return {"limits": limits, "requests": {"cpu": f"{millicores}m", "memory": str(memory_bytes)}}

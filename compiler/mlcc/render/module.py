@@ -1,0 +1,83 @@
+"""Render one checked module for one environment: every emitter, then Argo CD annotations."""
+
+from __future__ import annotations
+
+from mlcc.diagnostics import Diagnostic, Location
+from mlcc.environments import Environment
+from mlcc.module import Module
+from mlcc.render import fileapi, mlcomponent, namespace, routes, secrets
+from mlcc.render.objects import Emitted
+from mlcc.render.providers import provider_for
+
+WAVE = "argocd.argoproj.io/sync-wave"
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+
+
+def render_module(module: Module, env: Environment) -> tuple[list[Emitted], list[Diagnostic]]:
+    problems = list(_unsupported(module, env))
+    if problems:
+        return [], problems
+    provider = provider_for(env)
+    published = {a.obj.spec.ml_component.name for a in module.apicomponents if a.obj.spec.published and a.obj.spec.ml_component}
+    published |= {a.obj.spec.data_box.name for a in module.apicomponents if a.obj.spec.published and a.obj.spec.data_box}
+    emitted = namespace.emit(module, env, published)
+    emitted += secrets.emit(module, env)
+    for box in module.databoxes:
+        emitted += provider.objects(box, module.name)
+    for component in module.mlcomponents:
+        emitted += mlcomponent.emit(module, component, env, provider)
+    for api in module.apicomponents:
+        if api.obj.spec.data_box and api.obj.spec.published:
+            emitted += fileapi.emit(module, api, env, provider)
+        try:
+            emitted += routes.emit(module, api, env)
+        except routes.RouteError as exc:
+            problems.append(_cannot(env, str(exc), api.doc.locate(("spec", "restfulApi", "auth"))))
+    problems += _collisions(emitted, env)
+    return [_annotate(e) for e in emitted], problems
+
+
+def _unsupported(module: Module, env: Environment):
+    """What this environment cannot express for the module, found before emitting anything."""
+    for component in module.mlcomponents:
+        registry = component.obj.spec.ml_service.package_registry_name
+        if env.spec.runtime.injection == "pip" and registry is None:
+            yield _cannot(
+                env,
+                f"environment '{env.name}' installs the runtime with pip, but '{component.name}' names no packageRegistryName",
+                component.doc.locate(("spec", "mlService")),
+            )
+    for api in module.apicomponents:
+        if api.obj.spec.experiment_pipeline and api.obj.spec.published:
+            yield _cannot(
+                env,
+                f"APIComponent '{api.name}' publishes an ExperimentPipeline; this mlcc version renders no pipelines",
+                api.doc.locate(("spec", "experimentPipeline")),
+            )
+
+
+def _cannot(env: Environment, message: str, where: Location) -> Diagnostic:
+    return Diagnostic("MLCC702", message, where, hint=f"change the module or environment '{env.name}'")
+
+
+def _collisions(emitted: list[Emitted], env: Environment) -> list[Diagnostic]:
+    seen: dict[str, Emitted] = {}
+    problems = []
+    for item in emitted:
+        first = seen.setdefault(item.file_name, item)
+        if first is not item:
+            problems.append(
+                _cannot(env, f"{item.kind} '{item.name}' would be generated twice; a name collides with a generated one", item.source)
+            )
+    return problems
+
+
+def _annotate(item: Emitted) -> Emitted:
+    metadata = item.obj["metadata"]
+    annotations = dict(metadata.get("annotations", {}))
+    annotations[WAVE] = str(int(item.wave))
+    if item.keeps_data:
+        annotations[SYNC_OPTIONS] = "Prune=false,Delete=false"
+    metadata["annotations"] = dict(sorted(annotations.items()))
+    return item
+

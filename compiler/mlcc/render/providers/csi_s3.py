@@ -1,0 +1,76 @@
+"""An S3 CSI driver (k8s-csi-s3): each box is a statically provisioned volume over
+<bucket>/<namespace>/<box>, so it can be mounted and reached over S3 alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlcc.environments import Environment
+from mlcc.manifests import Resource
+from mlcc.model import DataBox
+from mlcc.render.objects import Emitted, Wave, meta
+from mlcc.render.providers.base import BoxAccess, shared_bucket_access
+
+
+def claim_name(box: str) -> str:
+    return f"box-{box}"
+
+
+class CsiS3Provider:
+    name = "csi-s3"
+    can_mount = True
+
+    def __init__(self, env: Environment) -> None:
+        assert env.spec.storage.csi_s3 is not None  # the environment model guarantees it
+        self.config = env.spec.storage.csi_s3
+
+    def _prefix(self, box: Resource[DataBox]) -> str:
+        return f"{box.obj.metadata.namespace}/{box.name}"
+
+    def objects(self, box: Resource[DataBox], module: str) -> list[Emitted]:
+        c, namespace = self.config, box.obj.metadata.namespace
+        capacity = box.obj.spec.s3_default_storage.capacity
+        volume_name = f"{namespace}-{box.name}"
+        source = box.doc.locate(("metadata", "name"))
+        volume = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": meta(volume_name, None, module, "databox"),
+            "spec": {
+                "accessModes": ["ReadWriteMany"],
+                "capacity": {"storage": capacity},
+                "persistentVolumeReclaimPolicy": "Retain",
+                "storageClassName": c.storage_class_name,
+                "claimRef": {"namespace": namespace, "name": claim_name(box.name)},
+                "csi": {
+                    "driver": c.driver,
+                    "volumeHandle": f"{c.bucket}/{self._prefix(box)}",
+                    "volumeAttributes": {"capacity": capacity, "mounter": c.mounter},
+                    "nodePublishSecretRef": {"name": c.node_secret_name, "namespace": c.node_secret_namespace},
+                },
+            },
+        }
+        claim = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": meta(claim_name(box.name), namespace, module, "databox"),
+            "spec": {
+                "accessModes": ["ReadWriteMany"],
+                "resources": {"requests": {"storage": capacity}},
+                "storageClassName": c.storage_class_name,
+                "volumeName": volume_name,
+            },
+        }
+        return [
+            Emitted(volume, source, Wave.STORAGE, keeps_data=True),
+            Emitted(claim, source, Wave.STORAGE, keeps_data=True),
+        ]
+
+    def access(self, box: Resource[DataBox], bucket_var: str) -> BoxAccess:
+        c = self.config
+        return shared_bucket_access(
+            c.endpoint, c.bucket, c.region, c.credentials.secret_name, self._prefix(box) + "/", bucket_var
+        )
+
+    def volume(self, box: Resource[DataBox], volume_name: str) -> dict[str, Any]:
+        return {"name": volume_name, "persistentVolumeClaim": {"claimName": claim_name(box.name)}}

@@ -1,0 +1,31 @@
+"""An existing bucket the platform runs: each box is the prefix <namespace>/<box>/ of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlcc.environments import Environment
+from mlcc.manifests import Resource
+from mlcc.model import DataBox
+from mlcc.render.objects import Emitted
+from mlcc.render.providers.base import BoxAccess, shared_bucket_access
+
+
+class ExternalProvider:
+    name = "external"
+    can_mount = False
+
+    def __init__(self, env: Environment) -> None:
+        assert env.spec.storage.external is not None  # the environment model guarantees it
+        self.config = env.spec.storage.external
+
+    def objects(self, box: Resource[DataBox], module: str) -> list[Emitted]:
+        return []  # the bucket exists; credentials come from the environment's Secret
+
+    def access(self, box: Resource[DataBox], bucket_var: str) -> BoxAccess:
+        c = self.config
+        prefix = f"{box.obj.metadata.namespace}/{box.name}/"
+        return shared_bucket_access(c.endpoint, c.bucket, c.region, c.credentials.secret_name, prefix, bucket_var)
+
+    def volume(self, box: Resource[DataBox], volume_name: str) -> dict[str, Any]:
+        raise NotImplementedError("external buckets cannot be mounted; the environment must use mount: sync")

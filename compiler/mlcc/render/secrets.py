@@ -1,0 +1,58 @@
+"""Credentials reach the namespace through the environment's secret store, never through Git.
+
+For every Secret a module needs (basic-auth credentials, S3 credentials) that
+the module does not already carry as a SealedSecret/ExternalSecret, an
+ExternalSecret is rendered when the environment has a secret store; otherwise
+the Secret is expected to exist in the cluster.
+"""
+
+from __future__ import annotations
+
+from mlcc.diagnostics import Location
+from mlcc.environments import Environment
+from mlcc.module import Module
+from mlcc.render.objects import Emitted, Wave, meta
+
+
+def needed(module: Module, env: Environment) -> dict[str, tuple[str | None, Location]]:
+    """Secret name → (remote key override, where it is asked for)."""
+    wanted: dict[str, tuple[str | None, Location]] = {}
+    for api in module.apicomponents:
+        basic = api.obj.spec.restful_api.auth.basic
+        if basic and api.obj.spec.published:
+            where = api.doc.locate(("spec", "restfulApi", "auth", "basic", "credentials"))
+            wanted.setdefault(basic.credentials, (None, where))
+    storage = env.spec.storage
+    shared = storage.csi_s3 if storage.provider == "csi-s3" else storage.external if storage.provider == "external" else None
+    if shared is not None and shared.credentials.remote_key and module.databoxes:
+        where = module.databoxes[0].doc.locate(("metadata", "name"))
+        wanted.setdefault(shared.credentials.secret_name, (shared.credentials.remote_key, where))
+    carried = {item.name for item in module.passthrough}
+    return {name: value for name, value in sorted(wanted.items()) if name not in carried}
+
+
+def emit(module: Module, env: Environment) -> list[Emitted]:
+    store = env.spec.secret_store
+    if store is None:
+        return []
+    namespace = module.namespace
+    emitted = []
+    for name, (remote_key, where) in needed(module, env).items():
+        key = remote_key or store.key_template.format(namespace=namespace, name=name)
+        external_secret = {
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ExternalSecret",
+            "metadata": meta(name, namespace, module.name, "credentials"),
+            "spec": {
+                "refreshInterval": "1h",
+                "secretStoreRef": {"kind": store.kind, "name": store.name},
+                "target": {"name": name, "creationPolicy": "Owner"},
+                "dataFrom": [{"extract": {"key": key}}],
+            },
+        }
+        emitted.append(Emitted(external_secret, where, Wave.STORAGE))
+    for item in module.passthrough:
+        obj = dict(item.obj)
+        obj["metadata"] = {**obj.get("metadata", {}), "namespace": namespace}
+        emitted.append(Emitted(obj, item.doc.locate(("metadata", "name")), Wave.STORAGE))
+    return emitted
