@@ -1,0 +1,50 @@
+"""What several commands share: exit codes, the overlays option, checking modules with environments."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad arguments; `mlcc` prints the message and exits 2."""
+
+
+def add_overlays(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--overlays", type=Path, default=None,
+        help="environments folder (default: overlays/ if it exists, else the built-in environment)",
+    )
+
+
+def add_paths(command: argparse.ArgumentParser) -> None:
+    command.add_argument("paths", nargs="*", type=Path, help="module folders, modules roots or files (default: modules/)")
+
+
+def paths(args: argparse.Namespace) -> list[Path]:
+    return args.paths or [Path("modules")]
+
+
+def check(args: argparse.Namespace):
+    """Environments and modules, checked together: every problem of both in one list."""
+    from mlcc.environments import load_environments, registry_catalogs
+    from mlcc.frontend import check_paths
+    from mlcc.rules.context import LintContext
+
+    environments, env_problems = load_environments(args.overlays)
+    selected = getattr(args, "env", None)
+    if selected:
+        unknown = sorted(set(selected) - {e.name for e in environments})
+        if unknown and not env_problems:
+            known = ", ".join(e.name for e in environments)
+            raise UsageError(f"unknown environment(s) {', '.join(unknown)}; known: {known}")
+        environments = [e for e in environments if e.name in selected]
+    context = LintContext(
+        registries=registry_catalogs(environments),
+        check_entrypoints=not getattr(args, "no_entrypoint", False),
+    )
+    result = check_paths(paths(args), context)
+    result.diagnostics = env_problems + result.diagnostics
+    return environments, result

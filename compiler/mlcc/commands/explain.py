@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, check
+
+
+def register(commands) -> None:
+    explain = commands.add_parser("explain", help="show a module's resolved components and inference contracts")
+    add_paths(explain)
+    add_overlays(explain)
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mlcc.diagnostics import has_errors
+    from mlcc.explain import explain
+    from mlcc.formats.text import format_diagnostics
+
+    _, result = check(args)
+    if has_errors(result.diagnostics):
+        sys.stderr.write(format_diagnostics(result.diagnostics, len(result.modules)))
+        return EXIT_PROBLEMS
+    sys.stdout.write(explain(result.modules, args.format))
+    return EXIT_OK
