@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, add_overlays
+
+
+def register(commands) -> None:
+    run_ = commands.add_parser("run", help="run a module locally from its rendered manifests")
+    run_.add_argument("module", type=Path, help="the module folder, e.g. modules/iris")
+    run_.add_argument("--env", default=None, help="environment to render with (default: the first one)")
+    add_overlays(run_)
+    run_.add_argument("--port", type=int, default=8080, help="local gateway port (default 8080)")
+    run_.add_argument("--credentials", type=Path, default=None,
+                      help="basic-auth users, lines `SECRET user:password` (default: random passwords, printed)")
+    run_.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mlcc.diagnostics import has_errors
+    from mlcc.environments import load_environments, registry_catalogs
+    from mlcc.formats.text import format_diagnostics
+    from mlcc.frontend import check_paths
+    from mlcc.local.session import RunError, Session, load_credentials, local_environment
+    from mlcc.render.module import render_module
+    from mlcc.rules.context import LintContext
+
+    if not args.module.is_dir():
+        raise UsageError(f"'{args.module}' is not a module folder")
+    environments, problems = load_environments(args.overlays)
+    if args.env:
+        environments = [e for e in environments if e.name == args.env]
+        if not environments and not problems:
+            raise UsageError(f"unknown environment '{args.env}'")
+    result = check_paths([args.module], LintContext(registries=registry_catalogs(environments[:1])))
+    diagnostics = problems + result.diagnostics
+    module = result.modules[0] if result.modules else None
+    objects = []
+    if module is not None and not has_errors(diagnostics):
+        objects, render_problems = render_module(module, local_environment(environments[0]))
+        diagnostics += render_problems
+    if has_errors(diagnostics) or module is None:
+        sys.stderr.write(format_diagnostics(diagnostics, len(result.modules)))
+        return EXIT_PROBLEMS
+    env = environments[0]
+    print(f"running module {module.name} (namespace {module.namespace}) as environment '{env.name}' renders it")
+    wanted = {o.obj["metadata"]["annotations"].get("nginx.ingress.kubernetes.io/auth-secret") for o in objects if o.kind == "Ingress"}
+    try:
+        credentials = load_credentials(args.credentials, {w for w in wanted if w})
+    except (OSError, RunError) as exc:
+        print(f"mlcc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    session = Session(module, env, objects, say=lambda line: print(line, flush=True), credentials=credentials)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        session.start(args.port)
+        stop.wait()
+        return EXIT_OK
+    except (RunError, OSError) as exc:
+        print(f"mlcc: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        session.stop()

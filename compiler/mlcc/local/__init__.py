@@ -1,0 +1,1 @@
+"""`mlcc run`: a module on the developer's machine, started from its rendered manifests."""

@@ -1,0 +1,252 @@
+"""Start a rendered module on this machine, as the cluster would, and stop it cleanly.
+
+The rendered Deployments are the source of truth: each container runs with the
+same command, arguments and environment (ConfigMaps, $(VAR) expansion),
+container paths mapped to local folders, boxes served by a loopback S3 server,
+the runtime taken from the installed `mlcc-runtime` (the `copy` injection path).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from mlcc.environments import Environment, Routes, Storage
+from mlcc.local import storage
+from mlcc.local.gateway import Gateway, routes_from_ingresses
+from mlcc.local.kube import ObjectStore, command_of, container_env
+from mlcc.module import Module
+from mlcc.render.objects import Emitted
+from mlcc.render.providers.obc import claim_name
+
+READY_TIMEOUT = 60.0
+LOCAL_USER = "developer"
+
+
+class RunError(Exception):
+    pass
+
+
+def local_environment(env: Environment) -> Environment:
+    """The environment as the laptop can honour it: ingress routes, buckets synced from local S3."""
+    spec = env.spec.model_copy(update={"storage": Storage(provider="obc", mount="sync"), "routes": Routes(style="ingress")})
+    return env.model_copy(update={"spec": spec})
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    port: int
+    log: Path
+
+
+@dataclass
+class Session:
+    module: Module
+    env: Environment
+    objects: list[Emitted]
+    say: Callable[[str], None] = print
+    credentials: dict[str, dict[str, str]] = field(default_factory=dict)
+    processes: list[Process] = field(default_factory=list)
+    workdir: Path | None = None
+    s3: storage.LocalS3 | None = None
+    gateway: Gateway | None = None
+
+    # --- start ------------------------------------------------------------------
+
+    def start(self, port: int) -> Gateway:
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"mlcc-run-{self.module.name}-"))
+        self.s3 = storage.start()
+        self.say(f"local S3 on {self.s3.endpoint}")
+        store = self._object_store()
+        ports: dict[str, int] = {}
+        for deployment in self._of_kind("Deployment"):
+            process = self._start_deployment(deployment, store)
+            ports[deployment["metadata"]["name"]] = process.port
+        for process in self.processes:
+            self._wait_ready(process)
+        routes = routes_from_ingresses(self._of_kind("Ingress"), ports)
+        self.gateway = Gateway(routes, self.credentials, port)
+        self.gateway.start()
+        self._announce(routes)
+        return self.gateway
+
+    def _of_kind(self, kind: str) -> list[dict[str, Any]]:
+        return [e.obj for e in self.objects if e.kind == kind]
+
+    def _object_store(self) -> ObjectStore:
+        assert self.s3 is not None
+        store = ObjectStore()
+        for item in self.objects:
+            if item.kind == "ConfigMap":
+                store.config_maps[item.name] = dict(item.obj.get("data", {}))
+        data_root = self.module.source.root / "data"
+        for box in self.module.databoxes:
+            bucket = f"{box.obj.metadata.namespace}-{box.name}"[:50]
+            count = storage.seed(self.s3, bucket, data_root / box.name)
+            self.say(f"box {box.name}: bucket {bucket}, seeded {count} file(s) from {data_root / box.name}")
+            name = claim_name(box.name)
+            store.config_maps[name] = {
+                "BUCKET_HOST": "127.0.0.1", "BUCKET_PORT": str(self.s3.port),
+                "BUCKET_NAME": bucket, "BUCKET_REGION": storage.REGION,
+            }
+            store.secrets[name] = {"AWS_ACCESS_KEY_ID": storage.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": storage.SECRET_KEY}
+        return store
+
+    def _start_deployment(self, deployment: dict[str, Any], store: ObjectStore) -> Process:
+        assert self.workdir is not None
+        name = deployment["metadata"]["name"]
+        pod = deployment["spec"]["template"]["spec"]
+        volumes = {v["name"]: self.workdir / name / v["name"] for v in pod.get("volumes", [])}
+        for folder in volumes.values():
+            folder.mkdir(parents=True, exist_ok=True)
+        for init in pod.get("initContainers", []):
+            if init["name"].startswith("sync-"):
+                self._run_sync(init, store, volumes)
+        container = pod["containers"][0]
+        paths = _path_map(container, volumes, self.env.spec.runtime.app_root, self.module.source.root)
+        env = {k: _local_path(v, paths) for k, v in container_env(container, store).items()}
+        port = storage.free_port()
+        env.pop("PYTHONPATH", None)  # the installed runtime stands in for the copied one
+        env["MLCC_PORT"] = str(port)
+        env["MLCC_HOST"] = "127.0.0.1"
+        env["MLCC_LOG_FORMAT"] = "text"
+        command = _local_command(command_of(container, env), port)
+        log = self.workdir / f"{name}.log"
+        with open(log, "wb") as out:
+            popen = subprocess.Popen(
+                command, env=_process_env(env), stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        process = Process(name, popen, port, log)
+        self.processes.append(process)
+        self.say(f"starting {name} on 127.0.0.1:{port} (log: {log})")
+        return process
+
+    def _run_sync(self, init: dict[str, Any], store: ObjectStore, volumes: dict[str, Path]) -> None:
+        env = container_env(init, store)
+        paths = {m["mountPath"]: volumes[m["name"]] for m in init.get("volumeMounts", [])}
+        command = [_local_path(arg, paths) for arg in _local_command(command_of(init, env), None)]
+        result = subprocess.run(command, env=_process_env(env), capture_output=True, text=True, timeout=300)
+        if result.returncode != 0:
+            raise RunError(f"{init['name']} failed: {result.stderr.strip() or result.stdout.strip()}")
+        self.say(f"{init['name']}: synced {command[-2]} into {command[-1]}")
+
+    def _wait_ready(self, process: Process) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        url = f"http://127.0.0.1:{process.port}/v2/health/ready"
+        while time.monotonic() < deadline:
+            if process.popen.poll() is not None:
+                raise RunError(f"{process.name} exited with {process.popen.returncode}:\n{_tail(process.log)}")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as response:
+                    if response.status == 200:
+                        self.say(f"{process.name} is ready")
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RunError(f"{process.name} was not ready within {READY_TIMEOUT:.0f} s:\n{_tail(process.log)}")
+
+    def _announce(self, routes) -> None:
+        assert self.gateway is not None
+        base = f"http://127.0.0.1:{self.gateway.port}"
+        for secret, users in sorted(self.credentials.items()):
+            for user, password in sorted(users.items()):
+                self.say(f"basic auth {secret}: user '{user}', password '{password}'")
+        for route in routes:
+            self.say(f"route {base}{route.prefix}/ → {route.service}")
+        first = next((r for r in routes if not r.internal_prefix), None)
+        if first is not None:
+            user, password = next(iter(self.credentials.get(first.credentials or "", {LOCAL_USER: ""}).items()))
+            auth = f"-u {user}:{password} " if first.credentials else ""
+            self.say(
+                f"try: curl -sL {auth}-H 'Content-Type: application/json' {base}{first.prefix}/predict "
+                "-d '{\"inputs\": [...]}'"
+            )
+        self.say("press Ctrl-C to stop")
+
+    # --- stop -------------------------------------------------------------------
+
+    def stop(self) -> None:
+        if self.gateway is not None:
+            self.gateway.stop()
+        for process in self.processes:
+            if process.popen.poll() is None:
+                os.killpg(process.popen.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.popen.pid, signal.SIGKILL)
+                process.popen.wait()
+        if self.s3 is not None:
+            self.s3.stop()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        self.say("stopped")
+
+
+def load_credentials(path: Path | None, wanted: set[str]) -> dict[str, dict[str, str]]:
+    """`SECRET user:password` lines; a Secret without a line gets a random password for `developer`."""
+    found: dict[str, dict[str, str]] = {}
+    if path is not None:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            secret, _, pair = line.strip().partition(" ")
+            user, sep, password = pair.strip().partition(":")
+            if not sep or not user:
+                raise RunError(f"{path}:{number}: expected `SECRET user:password`")
+            found.setdefault(secret, {})[user] = password
+    for secret in wanted - set(found):
+        found[secret] = {LOCAL_USER: secrets.token_urlsafe(12)}
+    return found
+
+
+def _path_map(container: dict[str, Any], volumes: dict[str, Path], app_root: str, module_root: Path) -> dict[str, Path]:
+    paths = {m["mountPath"]: volumes[m["name"]] for m in container.get("volumeMounts", []) if m["name"] in volumes}
+    paths[app_root] = module_root.resolve()
+    return paths
+
+
+def _local_path(value: str, paths: dict[str, Path]) -> str:
+    """A container path → the local folder standing in for it (longest mount first)."""
+    for mount in sorted(paths, key=len, reverse=True):
+        if value == mount or value.startswith(mount.rstrip("/") + "/"):
+            return str(paths[mount]) + value[len(mount.rstrip("/")):]
+    return value
+
+
+def _local_command(command: list[str], port: int | None) -> list[str]:
+    """The container's command with this interpreter standing in for `python` and `mlcc-runtime`."""
+    if command[:1] == ["mlcc-runtime"]:
+        command = [sys.executable, "-m", "mlcc_runtime", *command[1:]]
+    elif command[:1] and command[0] in ("python", "python3"):
+        command = [sys.executable, *command[1:]]
+    if port is not None and "--port" in command:
+        command[command.index("--port") + 1] = str(port)
+    return command
+
+
+def _process_env(env: dict[str, str]) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
+    return {**base, **env}
+
+
+def _tail(log: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
