@@ -6,7 +6,7 @@ from mlcc.environments import Environment
 from mlcc.manifests import Resource
 from mlcc.model import APIComponent
 from mlcc.module import Module
-from mlcc.render.mlcomponent import resources
+from mlcc.render.mlcomponent import identity_header, resources
 from mlcc.render.objects import Emitted, Wave, meta, selector
 from mlcc.render.providers import StorageProvider
 from mlcc.render.security import container_security_context, pod_security_context
@@ -28,7 +28,7 @@ def emit(module: Module, api: Resource[APIComponent], env: Environment, provider
         "name": "files",
         "image": env.spec.runtime.image,
         "command": ["mlcc-runtime", "files", "--port", str(PORT), "--box", f"{box.name}={access.url()}"],
-        "env": list(access.env),
+        "env": [*access.env, {"name": "MLCC_USER_HEADER", "value": identity_header(api, env)}],
         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
         "resources": resources("250m", "128Mi", env),
         "readinessProbe": {"httpGet": {"path": "/v2/health/ready", "port": "http"}, "periodSeconds": 5},

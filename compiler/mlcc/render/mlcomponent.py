@@ -8,7 +8,7 @@ from typing import Any
 
 from mlcc.environments import Environment
 from mlcc.manifests import Resource
-from mlcc.model import MLComponent
+from mlcc.model import APIComponent, MLComponent
 from mlcc.module import Module
 from mlcc.quantity import parse_quantity
 from mlcc.render.injection import inject
@@ -57,9 +57,15 @@ def user_header(module: Module, component: Resource[MLComponent], env: Environme
         spec = api.obj.spec
         if spec.published and spec.ml_component and spec.ml_component.name == component.name:
             if spec.restful_api.auth.identity_pass_through:
-                oidc = env.spec.auth.oidc
-                return oidc.user_header if spec.restful_api.auth.oidc and oidc else BASIC_USER_HEADER
+                return identity_header(api, env)
     return ""
+
+
+def identity_header(api: Resource[APIComponent], env: Environment) -> str:
+    """Where the route leaves the authenticated user: the OIDC checker's header, or the
+    basic-auth `Authorization` header whose password the gateway has already verified."""
+    oidc = env.spec.auth.oidc
+    return oidc.user_header if api.obj.spec.restful_api.auth.oidc and oidc else BASIC_USER_HEADER
 
 
 def _runtime_config(module: Module, component: Resource[MLComponent], env: Environment, provider: StorageProvider) -> dict:
