@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mlcc_runtime import paths, s3
+from mlcc_runtime import identity, paths, s3
 from mlcc_runtime.config import FileBox
 from mlcc_runtime.errors import ApiError
 from mlcc_runtime.responses import error_response, json_response, raw_json
@@ -61,12 +61,14 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
         if box is None:
             raise ApiError(404, f"unknown box {request.path_params['box']!r}; "
                                 f"available: {sorted(boxes)}")
-        user = request.headers.get(header)
+        try:
+            user = identity.caller(user_header, request.headers.get(header))
+        except ValueError as exc:
+            raise ApiError(400, f"{user_header}: {exc}") from None
         if not user:
             raise ApiError(401, f"no authenticated user: header {user_header} is missing")
         path = request.path_params["path"]
         try:
-            paths.clean_user(user)
             paths.clean_key(path, allow_trailing_slash=True)
         except ValueError as exc:
             raise ApiError(400, str(exc)) from None

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from mlcc_runtime import contract as contract_mod
-from mlcc_runtime import paths
+from mlcc_runtime import identity
 from mlcc_runtime.config import ServeSettings
 from mlcc_runtime.errors import ApiError, invalid
 from mlcc_runtime.metrics import Metrics
@@ -61,10 +61,8 @@ class Service:
     # -- inference --------------------------------------------------------------------------
 
     def user_of(self, header_value: str | None) -> str | None:
-        if header_value is None or header_value == "":
-            return None
         try:
-            return paths.clean_user(header_value)
+            return identity.caller(self.settings.user_header, header_value)
         except ValueError as exc:
             raise invalid(f"{self.settings.user_header}: {exc}") from None
 

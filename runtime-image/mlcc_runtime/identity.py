@@ -1,0 +1,35 @@
+"""Who is calling: the user name the gateway passed through, or nobody.
+
+The gateway authenticates; the runtime only reads the result. Behind basic auth
+the gateway has verified the password, so the name in `Authorization: Basic`
+is trusted. `none` (or an empty name) switches identity off: then no header a
+client could forge is ever read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from mlcc_runtime import paths
+
+OFF = ("", "none")
+
+
+def enabled(header: str) -> bool:
+    return header.strip().lower() not in OFF
+
+
+def caller(header: str, value: str | None) -> str | None:
+    """The clean user name carried by `value` of header `header`; ValueError when malformed."""
+    if not enabled(header) or not value:
+        return None
+    if header.lower() == "authorization":
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "basic":
+            raise ValueError("Authorization is not Basic; no user name in it")
+        try:
+            value = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            raise ValueError("Authorization: Basic credentials do not decode") from None
+    return paths.clean_user(value)
