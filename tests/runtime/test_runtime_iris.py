@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tritonclient.http as triton
 
-from conftest import REPO, post_json, serve_process
+from rt_support import REPO, post_json, serve_process
 
 IRIS = REPO / "modules" / "iris"
 

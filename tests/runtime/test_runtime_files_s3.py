@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from rt_support import REPO
 from fixtures import echo_fn
 from mlcc_runtime.config import FileBox
 

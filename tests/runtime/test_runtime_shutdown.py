@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 
-from conftest import HERE, post_json, serve_process
+from rt_support import HERE, post_json, serve_process
 
 
 def _status(url: str) -> int:

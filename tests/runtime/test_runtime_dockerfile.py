@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from rt_support import REPO
 
 DOCKERFILE = REPO / "runtime-image" / "Dockerfile"
 

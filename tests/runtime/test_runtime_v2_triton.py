@@ -13,7 +13,7 @@ import pytest
 import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
-from conftest import make_service, running_server
+from rt_support import make_service, running_server
 from fixtures import echo_fn
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HERE, REPO, post_json, serve_process
+from rt_support import HERE, REPO, post_json, serve_process
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conftest import make_service
+from rt_support import make_service
 from fixtures import echo_fn
 from mlcc_runtime.app import create_app
 
