@@ -32,13 +32,12 @@ class Field:
     optional: bool = False
     description: str = ""
     shape: tuple[int, ...] | None = None  # from "shape [...]" in the description; -1 = any
+    datatype_order: tuple[str, ...] = ()  # as written, for messages and metadata
 
     @property
     def primary(self) -> str | None:
         """The type to advertise in metadata: the first declared one."""
         return self.datatype_order[0] if self.datatype_order else None
-
-    datatype_order: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

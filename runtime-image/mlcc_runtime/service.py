@@ -35,6 +35,8 @@ class Service:
         self.executor: ThreadPoolExecutor | None = None
         self.draining = False
         self.exchange = None
+        # Functions declaring a FILE output get a request folder even without FILE inputs.
+        self.may_write_files = any("FILE" in f.datatypes for f in self.contract.outputs.values())
         if settings.files is not None:
             from mlcc_runtime.files import FileExchange  # keeps boto3 out of file-less services
 
@@ -81,7 +83,7 @@ class Service:
                 raise ApiError(500, "inference function returned a FILE output but no file box "
                                     "is configured (--files-bucket)")
             return outputs
-        if not file_inputs and not self._may_write_files:
+        if not file_inputs and not self.may_write_files:
             outputs = await self._call(request)
             if not any(o["datatype"] == "FILE" for o in outputs):
                 return outputs  # the fast path: no folder, no S3
@@ -100,10 +102,6 @@ class Service:
             return outputs
         finally:
             await loop.run_in_executor(None, exchange.remove, folder)
-
-    @property
-    def _may_write_files(self) -> bool:
-        return any("FILE" in f.datatypes for f in self.contract.outputs.values())
 
     async def _call(self, request: InferenceRequest) -> list[dict]:
         if self.executor is None:
