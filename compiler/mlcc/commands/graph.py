@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_overlays, add_paths, check
+
+
+def register(commands) -> None:
+    graph = commands.add_parser("graph", help="draw a module's reference graph (Mermaid, DOT or SVG)")
+    add_paths(graph)
+    add_overlays(graph)
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg"), default="mermaid")
+    graph.add_argument("-o", "--output", type=Path, help="write to a file instead of stdout")
+    graph.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mlcc.diagnostics import has_errors
+    from mlcc.formats.text import format_diagnostics
+    from mlcc.graph import to_dot, to_mermaid
+
+    _, result = check(args)
+    if has_errors(result.diagnostics):
+        sys.stderr.write(format_diagnostics(result.diagnostics, len(result.modules)))
+        return EXIT_PROBLEMS
+    modules = [m for m in result.modules if m.resources]
+    if args.format == "mermaid":
+        text = "\n".join(to_mermaid(m) for m in modules)
+    else:
+        text = "\n".join(to_dot(m) for m in modules)
+    if args.format == "svg":
+        text = _svg(text)
+    if args.output:
+        args.output.write_text(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _svg(dot: str) -> str:
+    binary = shutil.which("dot")
+    if binary is None:
+        raise UsageError("--format svg needs Graphviz (`dot` on PATH); use --format dot or mermaid instead")
+    return subprocess.run([binary, "-Tsvg"], input=dot, capture_output=True, text=True, check=True).stdout

@@ -1,0 +1,107 @@
+"""`mlcc graph` draws the reference graph; `mlcc init` scaffolds a module that lints, builds and answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MLCC = [sys.executable, "-m", "mlcc"]
+
+
+def mlcc(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([*MLCC, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_mermaid_graph_links_boxes_components_apis_and_routes():
+    result = mlcc("graph", "modules/iris")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("flowchart LR")
+    assert 'box_models -->|"mount at /home/app/models"| ml_iris_mlcmp' in text
+    assert 'box_users -->|"copy (file exchange)"| ml_iris_mlcmp' in text
+    assert 'ml_iris_mlcmp -->|"publishes"| api_iris_api' in text
+    assert "/pu-alice-pa-iris/iris/predict" in text
+    assert 'box_users -->|"file API"| api_files_api' in text
+
+
+def test_dot_graph_is_valid_graphviz_when_dot_is_installed(tmp_path):
+    result = mlcc("graph", "modules/iris", "--format", "dot")
+    assert result.returncode == 0
+    assert result.stdout.startswith('digraph "iris" {') and "box_models -> ml_iris_mlcmp" in result.stdout
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed: SVG output not checked")
+    svg = mlcc("graph", "modules/iris", "--format", "svg")
+    assert svg.returncode == 0 and "<svg" in svg.stdout
+
+
+def test_graph_of_a_broken_module_reports_diagnostics(tmp_path):
+    shutil.copytree(ROOT / "modules/iris", tmp_path / "iris", ignore=shutil.ignore_patterns("data"))
+    manifest = tmp_path / "iris/iris-api.yaml"
+    manifest.write_text(manifest.read_text().replace("name: iris-mlcmp", "name: iris-mlcmpp"))
+    result = mlcc("graph", str(tmp_path / "iris"))
+    assert result.returncode == 1 and "error[MLCC303]" in result.stderr
+
+
+def test_init_scaffolds_a_module_that_lints_clean_and_builds(tmp_path):
+    created = mlcc("init", "modules/churn", "--owner", "alice", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    lint = mlcc("lint", "--format", "json", "modules/churn", cwd=tmp_path)
+    assert lint.returncode == 0 and json.loads(lint.stdout) == []
+    build = mlcc("build", "modules/", "-o", "rendered/", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    assert (tmp_path / "rendered/default/pu-alice-pa-churn/deployment-churn-mlcmp.yaml").is_file()
+    first_line = (tmp_path / "modules/churn/churn-mlcmp.yaml").read_text().splitlines()[0]
+    assert first_line == "# yaml-language-server: $schema=../../schema/mlcomponent.json"
+    assert "FROM ${RUNTIME_IMAGE}" in (tmp_path / "modules/churn/Dockerfile").read_text()
+
+
+def test_init_refuses_to_overwrite_and_rejects_bad_names(tmp_path):
+    (tmp_path / "modules/taken").mkdir(parents=True)
+    (tmp_path / "modules/taken/keep.txt").write_text("mine")
+    assert mlcc("init", "modules/taken", cwd=tmp_path).returncode == 2
+    assert (tmp_path / "modules/taken/keep.txt").read_text() == "mine"
+    assert mlcc("init", "modules/Bad_Name", cwd=tmp_path).returncode == 2
+
+
+def test_scaffolded_module_answers_through_mlcc_run(tmp_path):
+    assert mlcc("init", "modules/scorer", "--owner", "bob", cwd=tmp_path).returncode == 0
+    (tmp_path / "creds").write_text("scorer-apis-cred dev:pw\n")
+    port = _free_port()
+    log = tmp_path / "run.log"
+    process = subprocess.Popen(
+        [*MLCC, "run", "modules/scorer", "--port", str(port), "--credentials", "creds"],
+        cwd=tmp_path, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "press Ctrl-C" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        body = {"inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 3], "data": [2.0, 4.0, 1.0]}]}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/pu-bob-pa-scorer/scorer/predict", data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json", "Authorization": "Basic " + base64.b64encode(b"dev:pw").decode()},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.loads(response.read())
+        assert answer["outputs"][0]["data"] == [pytest.approx(0.5 * 2 - 0.25 * 4 + 1.0 + 0.1)]
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
