@@ -32,9 +32,29 @@ TARGETS = {"build_1000_cold_s": 5.0, "lint_single_file_s": 0.3, "build_1000_peak
 KUSTOMIZE_FULL_LIMIT = 250  # folders; above it, a seeded sample of this many is timed and scaled
 
 
-def mlcc_cmd() -> list[str]:
+def mlcc_cmd(source: str, work: Path) -> tuple[list[str], dict]:
+    """The mlcc command line to time and what it runs.
+
+    ``worktree``: the installed console script (whatever is in compiler/ right now, edits included);
+    a git revision (default HEAD): that revision's compiler/ exported with ``git archive`` into
+    bench/.work/ and imported first through PYTHONPATH, so other people's half-done edits in the
+    shared worktree do not break or skew a long run.
+    """
     exe = ROOT / ".venv" / "bin" / "mlcc"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "mlcc.cli"]
+    py = ROOT / ".venv" / "bin" / "python"
+    if source == "worktree":
+        return ([str(exe)] if exe.exists() else [sys.executable, "-m", "mlcc.cli"]), {"source": "worktree"}
+    sha = subprocess.run(["git", "rev-parse", source], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    dest = work / f"mlcc-src-{sha[:12]}"
+    if not (dest / "compiler" / "mlcc" / "cli.py").exists():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha, "compiler"], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    os.environ["PYTHONPATH"] = str(dest / "compiler") + os.pathsep + os.environ.get("PYTHONPATH", "")
+    cmd = [str(py if py.exists() else sys.executable), "-c",
+           "import sys; from mlcc.cli import main; sys.exit(main())"]
+    return cmd, {"source": source, "commit": sha, "path": str(dest / "compiler")}
 
 
 def run_child(cmd: list[str], timeout: float | None = None) -> dict:
@@ -74,7 +94,9 @@ def summary(values: list[float]) -> dict:
 def repeat(cmd: list[str], reps: int, timeout: float | None = None) -> dict:
     runs = [run_child(cmd, timeout) for _ in range(reps)]
     bad = [r for r in runs if r.get("rc") not in (0,)]
+    runs = [r for r in runs if r.get("rc") == 0]  # a failed or killed run is no timing
     return {
+        "ok": not bad,
         "cmd": " ".join(cmd),
         "reps": reps,
         "wall_s": summary([r["wall_s"] for r in runs]),
@@ -143,6 +165,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--lint-reps", type=int, default=None)
     ap.add_argument("--kustomize-reps", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per build before it is killed")
+    ap.add_argument("--source", default="HEAD",
+                    help="git revision of compiler/ to bench (default HEAD), or 'worktree'")
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / ".work" / "compiler")
     ap.add_argument("--out", type=Path, default=None, help="JSON results (default bench/results/compiler[-quick].json)")
     a = ap.parse_args(argv)
@@ -151,14 +175,15 @@ def main(argv: list[str] | None = None) -> dict:
     lint_reps = a.lint_reps or (3 if a.quick else 10)
     out_json = a.out or ROOT / "bench" / "results" / ("compiler-quick.json" if a.quick else "compiler.json")
     overlays = ROOT / "overlays"
-    mlcc = mlcc_cmd()
     a.work.mkdir(parents=True, exist_ok=True)
+    mlcc, source = mlcc_cmd(a.source, a.work)
 
     res: dict = {
         "bench": "compiler",
         "quick": a.quick,
         "machine": machine(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "mlcc": source,
         "build": {},
         "kustomize": {},
         "lint_single_file": None,
@@ -199,7 +224,9 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def evaluate(res: dict) -> dict:
-    def verdict(value, limit):
+    def verdict(value, limit, entry=True):
+        if entry and entry is not True and entry.get("failures"):
+            return {"value": value, "target": limit, "status": "failed", "failures": entry["failures"][:1]}
         if value is None:
             return {"value": None, "target": limit, "status": "not measured"}
         return {"value": round(value, 3), "target": limit, "status": "met" if value <= limit else "not met"}
@@ -207,11 +234,11 @@ def evaluate(res: dict) -> dict:
     b1000 = res["build"].get("1000")
     lint = res["lint_single_file"]
     return {
-        "build_1000_cold_s": verdict(b1000 and b1000["wall_s"]["median"], TARGETS["build_1000_cold_s"]),
+        "build_1000_cold_s": verdict(b1000 and b1000["wall_s"]["median"], TARGETS["build_1000_cold_s"], b1000),
         "build_1000_peak_rss_mib": verdict(
-            b1000 and b1000["peak_rss_mib"]["median"], TARGETS["build_1000_peak_rss_mib"]
+            b1000 and b1000["peak_rss_mib"]["median"], TARGETS["build_1000_peak_rss_mib"], b1000
         ),
-        "lint_single_file_s": verdict(lint and lint["wall_s"]["median"], TARGETS["lint_single_file_s"]),
+        "lint_single_file_s": verdict(lint and lint["wall_s"]["median"], TARGETS["lint_single_file_s"], lint),
         "incremental_rebuild": {"status": "not implemented"},
     }
 
