@@ -21,6 +21,7 @@ from pathlib import Path
 from mlcc.diagnostics import Diagnostic, Location
 from mlcc.environments import Environment
 from mlcc.module import Module
+from mlcc.progress import Progress
 from mlcc.render import argocd
 from mlcc.render.module import render_module
 from mlcc.render.objects import Emitted
@@ -38,11 +39,15 @@ class BuildOutput:
     objects: int = 0
 
 
-def render_tree(modules: list[Module], environments: list[Environment]) -> BuildOutput:
+def render_tree(modules: list[Module], environments: list[Environment], progress: Progress | None = None) -> BuildOutput:
     out = BuildOutput()
+    done = 0
     for env in environments:
         applications: list[Emitted] = []
         for module in modules:
+            done += 1
+            if progress is not None:
+                progress.update(done)
             if not module.resources:
                 continue
             items, problems = render_module(module, env)
@@ -92,11 +97,16 @@ class OutputError(Exception):
     """The output folder cannot be replaced safely."""
 
 
-def stale_files(root: Path, files: dict[str, str], environments: list[str]) -> list[str]:
-    """Files under root/<env>/ that differ from, lack or exceed what the build renders."""
+def stale_files(root: Path, files: dict[str, str], environments: list[str], prune: bool = False) -> list[str]:
+    """Files under root/<env>/ that differ from, lack or exceed what the build renders.
+
+    With `prune` (a build of every environment), the folders of environments that
+    no longer exist count too: all their files are extra.
+    """
+    scanned = sorted(set(environments) | set(leftover_environments(root, environments) if prune else ()))
     on_disk = {
         p.relative_to(root).as_posix()
-        for env in environments
+        for env in scanned
         if (root / env).is_dir()
         for p in (root / env).rglob("*")
         if p.is_file()
@@ -106,6 +116,15 @@ def stale_files(root: Path, files: dict[str, str], environments: list[str]) -> l
     return sorted(differ) + extra
 
 
+def leftover_environments(root: Path, environments: list[str]) -> list[str]:
+    """Environment folders of an mlcc output root that the given environments do not cover."""
+    if not (root / MARKER).is_file():
+        return []
+    return sorted(
+        p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in environments
+    )
+
+
 def _same(path: Path, text: str) -> bool:
     try:
         return path.read_text(encoding="utf-8") == text
@@ -113,10 +132,15 @@ def _same(path: Path, text: str) -> bool:
         return False
 
 
-def write_tree(root: Path, files: dict[str, str], environments: list[str]) -> None:
-    """Replace root/<env>/ for each built environment, all or nothing."""
+def write_tree(root: Path, files: dict[str, str], environments: list[str], prune: bool = False) -> None:
+    """Replace root/<env>/ for each built environment, all or nothing.
+
+    With `prune` (a build of every environment), folders of environments that no
+    longer exist are removed in the same all-or-nothing step.
+    """
     _check_ours(root)
     root.mkdir(parents=True, exist_ok=True)
+    removed = leftover_environments(root, environments) if prune else []
     staging = Path(tempfile.mkdtemp(prefix=".mlcc-staging-", dir=root))
     try:
         for rel, text in files.items():
@@ -125,18 +149,21 @@ def write_tree(root: Path, files: dict[str, str], environments: list[str]) -> No
             path.write_text(text, encoding="utf-8")
         for env in environments:
             (staging / env).mkdir(exist_ok=True)
-        _swap(root, staging, environments)
+        _swap(root, staging, environments, removed)
         (root / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _swap(root: Path, staging: Path, environments: list[str]) -> None:
-    """Move each new env folder into place; on any failure put the old ones back."""
+def _swap(root: Path, staging: Path, environments: list[str], removed: list[str]) -> None:
+    """Move each new env folder into place and the removed ones out; on any failure put the old ones back."""
     trash = staging / ".old"
     trash.mkdir()
     moved: list[str] = []
     try:
+        for env in removed:
+            os.replace(root / env, trash / env)
+            moved.append(env)
         for env in environments:
             if (root / env).exists():
                 os.replace(root / env, trash / env)

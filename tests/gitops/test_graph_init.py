@@ -105,3 +105,22 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_progress_is_silent_off_a_terminal_and_drawn_on_one(monkeypatch):
+    import io
+
+    from mlcc import progress as progress_mod
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    quiet, tty = io.StringIO(), Terminal()
+    monkeypatch.setattr(progress_mod, "DELAY", 0.0)
+    for stream in (quiet, tty):
+        bar = progress_mod.Progress("rendering", 4, stream)
+        bar.update(2)
+        bar.close()
+    assert quiet.getvalue() == ""
+    assert "rendering [" in tty.getvalue() and "2/4" in tty.getvalue()

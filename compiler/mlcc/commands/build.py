@@ -21,11 +21,14 @@ def run(args: argparse.Namespace) -> int:
     from mlcc.build import OutputError, render_tree, stale_files, write_tree
     from mlcc.diagnostics import has_errors
     from mlcc.formats.text import format_diagnostics
+    from mlcc.progress import Progress
 
     environments, result = check(args)
     diagnostics = result.diagnostics
     if not has_errors(diagnostics):
-        tree = render_tree(result.modules, environments)
+        progress = Progress("rendering", len(result.modules) * len(environments))
+        tree = render_tree(result.modules, environments, progress)
+        progress.close()
         diagnostics = sorted(diagnostics + tree.diagnostics, key=lambda d: d.sort_key())
     if diagnostics:
         sys.stderr.write(format_diagnostics(diagnostics, len(result.modules)))
@@ -33,15 +36,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"mlcc: build failed; nothing under {args.output} was changed", file=sys.stderr)
         return EXIT_PROBLEMS
     names = [e.name for e in environments]
+    every = not args.env  # a full build also clears the folders of environments that are gone
     if args.check:
-        stale = stale_files(args.output, tree.files, names)
+        stale = stale_files(args.output, tree.files, names, prune=every)
         for rel in stale:
             print(f"{args.output / rel}: stale")
         if stale:
             print(f"mlcc: {len(stale)} file(s) under {args.output} are not current; run `mlcc build -o {args.output}`", file=sys.stderr)
         return EXIT_PROBLEMS if stale else EXIT_OK
     try:
-        write_tree(args.output, tree.files, names)
+        write_tree(args.output, tree.files, names, prune=every)
     except (OutputError, OSError) as exc:
         print(f"mlcc: error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
