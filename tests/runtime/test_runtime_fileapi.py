@@ -75,3 +75,30 @@ def test_box_specs_are_checked() -> None:
     with pytest.raises(ValueError, match="given twice"):
         parse_boxes(["a=s3://b", "a=s3://c"])
     assert parse_boxes(["a=s3://b/x/y/"])["a"].prefix == "x/y/"
+
+
+def test_files_command_configured_by_env(s3, bucket) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from rt_support import free_port, wait_http
+
+    s3.put_object(Bucket=bucket, Key="users/alice/file_groups/g/f.txt", Body=b"F")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLCC_")}
+    env.update({"MLCC_FILES_BOXES": f"users=s3://{bucket},models=s3://{bucket}/m",
+                "MLCC_HOST": "127.0.0.1", "MLCC_PORT": str(port)})
+    proc = subprocess.Popen([sys.executable, "-m", "mlcc_runtime", "files"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_http(base + "/v2/health/ready", proc=proc)
+        request = urllib.request.Request(base + "/files/users/g/f.txt", headers=ALICE)
+        with urllib.request.urlopen(request, timeout=10) as r:
+            answer = json.loads(r.read())
+        assert _http("GET", answer["url"]) == b"F"
+    finally:
+        proc.terminate()
+        proc.wait(10)
