@@ -2,4 +2,4 @@
 `run` default is called with the parsed arguments. Add a command by adding its
 module name here."""
 
-COMMANDS = ("lint", "explain", "build", "schema", "run", "graph", "init")
+COMMANDS = ("lint", "explain", "build", "schema", "run", "graph", "init", "diff", "apply")
