@@ -6,6 +6,7 @@ none of the runtime's dependencies — runs ``python -m mlcc_runtime serve`` wit
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -70,3 +71,24 @@ def test_file_exchange_from_the_copied_folder(injected, s3, bucket, tmp_path) ->
     key = answer["outputs"][0]["data"][0]
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"ABC"
     assert not any(Path(tmp_path / "files").iterdir())
+
+
+@pytest.mark.skipif(os.environ.get("MLCC_SLOW_TESTS") != "1",
+                    reason="installs numpy/scikit-learn into a fresh venv (~30 s); "
+                           "set MLCC_SLOW_TESTS=1")
+def test_iris_in_a_developer_venv_with_only_its_own_dependencies(injected, tmp_path) -> None:
+    python, copied = injected
+    subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet",
+                    "--disable-pip-version-check", "numpy", "scikit-learn", "joblib"],
+                   check=True, capture_output=True, timeout=600)
+    iris = REPO / "modules" / "iris"
+    model = tmp_path / "iris.joblib"
+    subprocess.run([python, str(iris / "train.py"), str(model)], check=True,
+                   capture_output=True, timeout=300)
+    env = {"MLCC_PYTHON_PATH": str(iris), "MLCC_FUNCTION": "iris.predict.inference",
+           "MLCC_MODEL_KEY": str(model)}
+    with serve_process(env, python=python, extra_path=copied) as (proc, base):
+        status, answer = post_json(base + "/predict", {"inputs": [
+            {"name": "features", "datatype": "FP32", "shape": [1, 4],
+             "data": [5.1, 3.5, 1.4, 0.2]}], "output_fields": [{"name": "species"}]})
+    assert status == 200 and answer["outputs"][0]["data"] == ["setosa"]
