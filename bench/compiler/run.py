@@ -81,6 +81,7 @@ def run_child(cmd: list[str], timeout: float | None = None) -> dict:
         "peak_rss_mib": ru.ru_maxrss / 1024.0,
         "rc": p.returncode,
         "stderr_tail": err[-400:] if p.returncode else "",
+        "loadavg_1m_after": os.getloadavg()[0],
     }
 
 
@@ -103,6 +104,7 @@ def repeat(cmd: list[str], reps: int, timeout: float | None = None) -> dict:
         "cpu_s": summary([r.get("cpu_s") for r in runs]),
         "peak_rss_mib": summary([r.get("peak_rss_mib") for r in runs]),
         "failures": [{k: r.get(k) for k in ("rc", "timeout_s", "stderr_tail")} for r in bad],
+        "loadavg_1m_after": [r.get("loadavg_1m_after") for r in runs],
     }
 
 
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--reps", type=int, help="repetitions per N (default 3; 1 for N >= 1000)")
     ap.add_argument("--lint-reps", type=int, default=None)
     ap.add_argument("--kustomize-reps", type=int, default=1)
-    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per build before it is killed")
+    ap.add_argument("--timeout", type=float, default=720.0, help="seconds per build before it is killed")
     ap.add_argument("--source", default="HEAD",
                     help="git revision of compiler/ to bench (default HEAD), or 'worktree'")
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / ".work" / "compiler")
@@ -192,7 +194,7 @@ def main(argv: list[str] | None = None) -> dict:
     for n in sizes:
         src = generate.generate(n, a.work / f"modules-{n}")
         out = a.work / f"rendered-{n}"
-        reps = a.reps or (1 if n >= 1000 else (2 if a.quick else 3))
+        reps = a.reps or (1 if n >= 1000 else 2 if (a.quick or n >= 100) else 3)
         cmd = mlcc + ["build", str(src), "--overlays", str(overlays), "-o", str(out)]
         print(f"[compiler] build N={n} x{reps} ...", flush=True)
         r = repeat(cmd, reps, a.timeout)

@@ -193,6 +193,7 @@ def bench_server(name: str, spec: dict, conns_list: list[int], runs: int, second
                     dur = w["duration_us"] / 1e6
                     w["rps"] = w["requests"] / dur
                     w["cpu_ms_per_req"] = 1000 * (cpu1 - cpu0) / max(1, w["requests"])
+                    w["loadavg_1m_after"] = os.getloadavg()[0]  # the machine may be shared
                     rows.append(w)
                     print(f"[runtime] {name} {tname} c={c}: {w['rps']:.0f} req/s p50 {w['p50_us']} us "
                           f"p99 {w['p99_us']} us cpu {w['cpu_ms_per_req']:.3f} ms/req "
