@@ -9,7 +9,7 @@ the Secret is expected to exist in the cluster.
 from __future__ import annotations
 
 from mlcc.diagnostics import Location
-from mlcc.environments import Environment
+from mlcc.environments import Environment, SecretStore
 from mlcc.module import Module
 from mlcc.render.objects import Emitted, Wave, meta
 
@@ -32,27 +32,29 @@ def needed(module: Module, env: Environment) -> dict[str, tuple[str | None, Loca
 
 
 def emit(module: Module, env: Environment) -> list[Emitted]:
-    store = env.spec.secret_store
-    if store is None:
-        return []
-    namespace = module.namespace
     emitted = []
-    for name, (remote_key, where) in needed(module, env).items():
-        key = remote_key or store.key_template.format(namespace=namespace, name=name)
-        external_secret = {
-            "apiVersion": "external-secrets.io/v1",
-            "kind": "ExternalSecret",
-            "metadata": meta(name, namespace, module.name, "credentials"),
-            "spec": {
-                "refreshInterval": "1h",
-                "secretStoreRef": {"kind": store.kind, "name": store.name},
-                "target": {"name": name, "creationPolicy": "Owner"},
-                "dataFrom": [{"extract": {"key": key}}],
-            },
-        }
-        emitted.append(Emitted(external_secret, where, Wave.STORAGE))
+    store = env.spec.secret_store
+    if store is not None:  # without a store, the Secrets must already exist in the namespace
+        for name, (remote_key, where) in needed(module, env).items():
+            emitted.append(Emitted(_external_secret(module, store, name, remote_key), where, Wave.STORAGE))
+    # What the module carries itself (SealedSecret, ExternalSecret) is deployed in every environment.
     for item in module.passthrough:
         obj = dict(item.obj)
-        obj["metadata"] = {**obj.get("metadata", {}), "namespace": namespace}
+        obj["metadata"] = {**obj.get("metadata", {}), "namespace": module.namespace}
         emitted.append(Emitted(obj, item.doc.locate(("metadata", "name")), Wave.STORAGE))
     return emitted
+
+
+def _external_secret(module: Module, store: SecretStore, name: str, remote_key: str | None) -> dict:
+    namespace = module.namespace
+    return {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": meta(name, namespace, module.name, "credentials"),
+        "spec": {
+            "refreshInterval": "1h",
+            "secretStoreRef": {"kind": store.kind, "name": store.name},
+            "target": {"name": name, "creationPolicy": "Owner"},
+            "dataFrom": [{"extract": {"key": remote_key or store.key_template.format(namespace=namespace, name=name)}}],
+        },
+    }
