@@ -45,5 +45,5 @@ def check_module(source: loader.ModuleSource, context: LintContext) -> tuple[Mod
 
 
 def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    seen: set[tuple] = set()
-    return [d for d in diagnostics if not (d.sort_key() in seen or seen.add(d.sort_key()))]
+    """Sorted diagnostics without repeats (two rules may see the same mistake)."""
+    return [d for i, d in enumerate(diagnostics) if i == 0 or d.sort_key() != diagnostics[i - 1].sort_key()]
