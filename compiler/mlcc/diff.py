@@ -25,7 +25,7 @@ class GitError(Exception):
 @dataclass
 class Side:
     label: str
-    files: dict[str, str] = field(default_factory=dict)
+    objects: dict[str, dict] = field(default_factory=dict)  # "<env>/<namespace>/<file>" → object
     diagnostics: list[Diagnostic] = field(default_factory=list)
     modules: int = 0
     failed: bool = False
@@ -34,7 +34,6 @@ class Side:
 def render_side(label: str, paths: list[Path], overlays: Path | None, envs: list[str] | None,
                 strict_envs: bool = True) -> Side:
     """Check and render `paths` with the environments of `overlays` (None: the built-in default)."""
-    from mlcc.build import render_tree
     from mlcc.environments import DEFAULT, load_environments
     from mlcc.frontend import check_paths
     from mlcc.environments import registry_catalogs
@@ -59,13 +58,47 @@ def render_side(label: str, paths: list[Path], overlays: Path | None, envs: list
         side.modules = len(result.modules)
         side.diagnostics = problems + result.diagnostics
         if not has_errors(side.diagnostics):
-            tree = render_tree(result.modules, environments)
-            side.diagnostics = sorted(side.diagnostics + tree.diagnostics, key=lambda d: d.sort_key())
-            side.files = tree.files
+            side.objects, rendered = render_objects(result.modules, environments)
+            side.diagnostics = sorted(side.diagnostics + rendered, key=lambda d: d.sort_key())
     else:
         side.diagnostics = problems
     side.failed = has_errors(side.diagnostics)
     return side
+
+
+def render_objects(modules, environments, check_output: bool = False) -> tuple[dict[str, dict], list[Diagnostic]]:
+    """What `build.render_tree` renders, as objects keyed by their output path.
+
+    The same emitters as `mlcc build`, without serialising to YAML and reading it back. The output
+    check against the Kubernetes schemas (`verify`, MLCC901: only ever a bug in mlcc, never the
+    user's input) is skipped unless `check_output`: it is most of the time of a render, and
+    `mlcc build --check` runs it anyway.
+    """
+    from mlcc.render import argocd
+    from mlcc.render.module import render_module
+    from mlcc.verify import verify
+
+    objects: dict[str, dict] = {}
+    diagnostics: list[Diagnostic] = []
+    for env in environments:
+        applications = []
+        for module in modules:
+            if not module.resources:
+                continue
+            items, problems = render_module(module, env)
+            if check_output:
+                problems += verify(items)
+            diagnostics += problems
+            if problems:
+                continue
+            objects.update({f"{env.name}/{module.namespace}/{e.file_name}": e.obj for e in items})
+            where = module.resources[0].doc.locate(("metadata", "namespace"))
+            applications.append(argocd.emit(env, module.namespace, module.name, where))
+        problems = verify(applications) if check_output else []
+        diagnostics += problems
+        if not problems:
+            objects.update({f"{env.name}/argocd/{e.file_name}": e.obj for e in applications})
+    return objects, diagnostics
 
 
 # --- Git ----------------------------------------------------------------------------

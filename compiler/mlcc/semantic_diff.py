@@ -90,10 +90,9 @@ class DiffResult:
 # --- comparing --------------------------------------------------------------------
 
 
-def compare(base: dict[str, str], head: dict[str, str], raw: bool = False) -> DiffResult:
+def compare(old_objs: dict[str, dict], new_objs: dict[str, dict], raw: bool = False) -> DiffResult:
+    """Objects keyed by `<env>/<folder>/<file>` (see `objects_from_files`) on each side."""
     result = DiffResult()
-    old_objs = _objects(base)
-    new_objs = _objects(head)
     folders = sorted({_folder(p) for p in (*old_objs, *new_objs)})
     for env, namespace in folders:
         prefix = f"{env}/{namespace}/"
@@ -108,7 +107,9 @@ def compare(base: dict[str, str], head: dict[str, str], raw: bool = False) -> Di
         if module.objects:
             result.modules.append(module)
     if raw:
-        result.raw = unified(base, head)
+        from mlcc.yamlio import dump_yaml
+
+        result.raw = unified({p: dump_yaml(o) for p, o in old_objs.items()}, {p: dump_yaml(o) for p, o in new_objs.items()})
     return result
 
 
@@ -127,7 +128,8 @@ def unified(base: dict[str, str], head: dict[str, str]) -> list[str]:
     return [line if line.endswith("\n") else line + "\n" for line in lines]
 
 
-def _objects(files: dict[str, str]) -> dict[str, dict]:
+def objects_from_files(files: dict[str, str]) -> dict[str, dict]:
+    """The objects of a rendered tree (`BuildOutput.files`), without kustomization and source maps."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe", pure=True)
@@ -302,7 +304,7 @@ def format_text(result: DiffResult, base: str, head: str) -> str:
         lines.append(
             f"mlcc diff {base} → {head}: {counts['added']} added, {counts['removed']} removed, "
             f"{counts['changed']} changed in {len(result.environments)} environment(s); "
-            f"{len(result.restarts)} Deployment(s) restart; {len(result.destructive)} DESTRUCTIVE"
+            f"{len(result.restarts)} Deployment(s) restart; {len(result.destructive)} destructive"
         )
     for module, obj, danger in result.destructive:
         lines.append(f"DESTRUCTIVE: {module.env}/{module.namespace}: {danger}")

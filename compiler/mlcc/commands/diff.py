@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             failed = True
     if failed:
         return EXIT_PROBLEMS
-    result = compare(sides.base.files, sides.head.files, raw=args.raw)
+    result = compare(sides.base.objects, sides.head.objects, raw=args.raw)
     base = f"{args.base} ({sides.commit[:12]})" if args.base != sides.commit else sides.commit[:12]
     formatter = format_markdown if args.format == "markdown" else format_text
     sys.stdout.write(formatter(result, base, "working tree"))
