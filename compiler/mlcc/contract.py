@@ -74,7 +74,7 @@ def parse_contract(docstring: str) -> tuple[Contract, list[ContractProblem]]:
                 problems.append(
                     ContractProblem(
                         number,
-                        line.index(match["text"]) if match["text"] else column,
+                        match.start("text") if match["text"] else column,
                         f"{label} has unknown datatype '{word}' (known: {', '.join(sorted(DATATYPES))})",
                         max(len(match["text"]), 1),
                     )

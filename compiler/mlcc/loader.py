@@ -7,7 +7,8 @@ become diagnostics, never exceptions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mlcc.diagnostics import Diagnostic, Location
@@ -15,8 +16,11 @@ from mlcc.source import Document, SourceFile
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 4 * 1024 * 1024
-# Deeper than any manifest needs; guards the recursive walks against YAML bombs.
+# Deeper and bigger than any manifest needs; guards the recursive walks against
+# YAML bombs (aliases that expand exponentially).
 MAX_DEPTH = 64
+MAX_NODES = 100_000
+MAX_ERRORS_PER_FILE = 50
 
 
 @dataclass
@@ -75,9 +79,17 @@ def _module_folders(path: Path, diagnostics: list[Diagnostic]) -> list[Path]:
         return []
     if manifest_files(path):
         return [path]
-    return sorted(
-        p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
-    )
+    folders = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    if not folders:  # neither a module nor a modules root: say so rather than pass
+        diagnostics.append(
+            Diagnostic(
+                "MLCC106",
+                f"'{path}' holds no manifest files and no module folders",
+                Location.of_file(path),
+                hint="name a module folder (with *.yaml manifests) or a folder of modules",
+            )
+        )
+    return folders
 
 
 def load(module: ModuleSource) -> list[Diagnostic]:
@@ -87,6 +99,15 @@ def load(module: ModuleSource) -> list[Diagnostic]:
         documents, problems = parse_file(path)
         module.documents.extend(documents)
         diagnostics.extend(problems)
+    if module.files and not module.documents and not diagnostics:
+        diagnostics.append(
+            Diagnostic(
+                "MLCC106",
+                f"the manifest files of module '{module.name}' hold no documents",
+                Location.of_file(module.files[0]),
+                hint="a module needs at least one DataBox, MLComponent or APIComponent",
+            )
+        )
     return diagnostics
 
 
@@ -110,7 +131,8 @@ def read_source(path: Path) -> tuple[SourceFile, Diagnostic | None]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1  # characters, not bytes
         return empty, Diagnostic(
             "MLCC105",
             f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
@@ -125,61 +147,173 @@ def _unreadable(path: Path, why: str) -> Diagnostic:
 
 
 def parse_source(source: SourceFile) -> tuple[list[Document], list[Diagnostic]]:
+    """Every document of `source`; a broken document does not hide the ones after it.
+
+    A syntax error ends a YAML stream, so parsing restarts at the next `---` line
+    (line numbers kept), and each broken document gets its own diagnostic.
+    """
+    documents: list[Document] = []
+    diagnostics: list[Diagnostic] = []
+    lines = source.text.splitlines(keepends=True)
+    start = 0
+    while len(diagnostics) < MAX_ERRORS_PER_FILE:
+        failed_at = _parse_stream(source, "".join(lines[start:]), start, documents, diagnostics)
+        if failed_at is None:
+            break
+        restart = _next_document_start(lines, failed_at, start, source.text)
+        if restart is None:
+            break
+        start = restart
+    return documents, _unique(diagnostics)
+
+
+def _parse_stream(
+    source: SourceFile, text: str, first_line: int, documents: list[Document], diagnostics: list[Diagnostic]
+) -> int | None:
+    """Parse `text`, which starts at 0-based line `first_line` of the file.
+
+    Returns None when the stream was read to its end, else the 0-based line of
+    the syntax error that ended it.
+    """
     from ruamel.yaml import YAML
+    from ruamel.yaml.composer import MaxDepthExceededError
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
-    documents: list[Document] = []
+    yaml.max_depth = MAX_DEPTH
+    constructor, parser = yaml.get_constructor_parser(text)
+    yaml.reader.line = first_line  # marks, and so every position, count from the file's start
+    constructor.composer.warn_double_anchors = False  # legal YAML: the later anchor wins
     try:
-        for index, root in enumerate(yaml.load_all(source.text)):
+        while constructor.composer.check_node():
+            node = constructor.composer.get_node()
+            if node is None:
+                continue
+            problem = _size_problem(source, node)
+            if problem:
+                diagnostics.append(problem)
+                continue
+            try:
+                root = constructor.construct_document(node)
+            except DuplicateKeyError as exc:
+                diagnostics.append(_duplicate(source, exc))
+                # Reported once; then read on as if the first key won, so the
+                # document's other problems (and its name, for references) count.
+                _reset(constructor)
+                constructor.allow_duplicate_keys = True
+                root = constructor.construct_document(node)
+                constructor.allow_duplicate_keys = False
             if root is None:  # an empty document between two `---`
                 continue
-            if _depth(root) > MAX_DEPTH:
-                return documents, [_too_deep(source, root)]
-            documents.append(Document(source, index, root))
-    except DuplicateKeyError as exc:
-        return documents, [_marked(source, exc, "MLCC102", _duplicate_message(exc))]
+            documents.append(Document(source, len(documents), root, start_line=node.start_mark.line + 1))
+    except MaxDepthExceededError as exc:
+        diagnostics.append(_marked(source, exc, "MLCC101", f"document nests deeper than {MAX_DEPTH} levels"))
+        return _line_of(exc)
     except MarkedYAMLError as exc:
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
-        return documents, [_marked(source, exc, "MLCC101", message)]
-    except (YAMLError, RecursionError, ValueError) as exc:
-        return documents, [
-            Diagnostic("MLCC101", f"cannot parse YAML: {exc}", Location(str(source.path), 1, 1))
-        ]
-    return documents, []
+        diagnostics.append(_marked(source, exc, "MLCC101", message))
+        return _line_of(exc)
+    except (YAMLError, RecursionError, ValueError, TypeError) as exc:
+        diagnostics.append(
+            Diagnostic("MLCC101", f"cannot parse YAML: {exc}", Location(str(source.path), first_line + 1, 1))
+        )
+    finally:
+        parser.dispose()
+    return None
 
 
-def _depth(node: object, level: int = 0) -> int:
-    if level > MAX_DEPTH:
-        return level
-    if isinstance(node, dict):
-        return max((_depth(v, level + 1) for v in node.values()), default=level + 1)
-    if isinstance(node, list):
-        return max((_depth(v, level + 1) for v in node), default=level + 1)
-    return level
+def _line_of(exc: Exception) -> int | None:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return mark.line if mark is not None else None
 
 
-def _too_deep(source: SourceFile, root: object) -> Diagnostic:
-    lc = getattr(root, "lc", None)
-    line = (lc.line + 1) if lc is not None and lc.line is not None else 1
+def _reset(constructor: object) -> None:
+    constructor.constructed_objects = {}  # type: ignore[attr-defined]
+    constructor.recursive_objects = {}  # type: ignore[attr-defined]
+    constructor.state_generators = []  # type: ignore[attr-defined]
+    constructor.deep_construct = False  # type: ignore[attr-defined]
+
+
+_DOCUMENT_START = re.compile(r"^---(\s|$)")
+
+
+def _next_document_start(lines: list[str], error_line: int | None, start: int, text: str) -> int | None:
+    """The first `---` line at or after the error that moves parsing forward.
+
+    A document marker always ends the document before it (YAML forbids it inside
+    any scalar), so the text from there parses on its own.
+    """
+    if error_line is None or "\n%" in "\n" + text:
+        return None  # directives belong to the next document: do not guess
+    for number in range(max(error_line, start + 1), len(lines)):
+        if _DOCUMENT_START.match(lines[number]):
+            return number
+    return None
+
+
+def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Drop repeats (a restart may meet the same broken line twice)."""
+    seen: set[tuple] = set()
+    return [d for d in diagnostics if not (d.sort_key() in seen or seen.add(d.sort_key()))]
+
+
+def _size_problem(source: SourceFile, root: object) -> Diagnostic | None:
+    """A document too deep or too big once its aliases are expanded (a YAML bomb)."""
+    depth, size = _measure(root, {}, 0)
+    if depth <= MAX_DEPTH and size <= MAX_NODES:
+        return None
+    mark = getattr(root, "start_mark", None)
+    line = mark.line + 1 if mark is not None else 1
+    why = f"nests deeper than {MAX_DEPTH} levels" if depth > MAX_DEPTH else f"expands to more than {MAX_NODES} values"
     return Diagnostic(
         "MLCC101",
-        f"document nests deeper than {MAX_DEPTH} levels",
+        f"document {why}",
         Location(str(source.path), line, 1),
+        hint="a manifest needs neither deep nesting nor many aliases (`*name`); write the values out",
     )
 
 
-def _duplicate_message(exc: Exception) -> str:
+def _measure(node: object, memo: dict[int, tuple[int, int]], level: int) -> tuple[int, int]:
+    """(depth, node count) of a composed YAML node, aliases expanded, in linear time."""
+    children = getattr(node, "value", None)
+    if not isinstance(children, list):
+        return 0, 1
+    if level > MAX_DEPTH:  # deep enough to reject: stop before Python's own recursion limit
+        return MAX_DEPTH + 1, 1
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = (MAX_DEPTH + 1, MAX_NODES + 1)  # a node reached again while measuring it: a cycle
+    depth, size = 0, 1
+    for child in children:
+        for part in child if isinstance(child, tuple) else (child,):
+            d, n = _measure(part, memo, level + 1)
+            depth, size = max(depth, d), min(size + n, MAX_NODES + 1)
+    memo[key] = (depth + 1, size)
+    return memo[key]
+
+
+def _duplicate_key(exc: Exception) -> str | None:
     problem = getattr(exc, "problem", "") or ""
-    key = problem.split('"')[1] if problem.count('"') >= 2 else None
-    return f"key '{key}' appears twice in one mapping" if key else "duplicate key"
+    return problem.split('"')[1] if problem.count('"') >= 2 else None
+
+
+def _duplicate(source: SourceFile, exc: Exception) -> Diagnostic:
+    key = _duplicate_key(exc)
+    diagnostic = _marked(source, exc, "MLCC102", f"key '{key}' appears twice in one mapping" if key else "duplicate key")
+    return replace(
+        diagnostic,
+        location=replace(diagnostic.location, length=max(len(key or ""), 1)),
+        hint="each key may appear only once; remove or rename one",
+    )
 
 
 def _marked(source: SourceFile, exc: Exception, code: str, message: str) -> Diagnostic:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else 1
     col = mark.column + 1 if mark is not None else 1
-    hint = "each key may appear only once; remove or rename one" if code == "MLCC102" else None
-    return Diagnostic(code, message, Location(str(source.path), line, col), hint=hint)
+    context = getattr(exc, "context_mark", None)  # e.g. where the unclosed `{` opened
+    related = (Location(str(source.path), context.line + 1, context.column + 1),) if context is not None else ()
+    return Diagnostic(code, message, Location(str(source.path), line, col), related=related)

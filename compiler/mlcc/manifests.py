@@ -130,11 +130,14 @@ def _unknown_kind(doc: Document, api_version: str, kind: str) -> Diagnostic:
 
 # --- pydantic errors → diagnostics -------------------------------------------------
 
-_PATTERN_MESSAGES = {
+# Keyed by the field name, or by (parent, field) where one name means two things.
+_PATTERN_MESSAGES: dict[str | tuple[str, str], str] = {
     "existingImageName": "is not an image reference such as registry.example.com/team/app:1.2",
     "pythonFunction": "must be a dotted path such as package.module.function",
     "pythonPath": "must be a relative path inside the module, without '..'",
-    "path": "must be an absolute path (or, in restfulApi, URL segments such as 'iris')",
+    "path": "must be an absolute path such as /home/app/models",
+    ("restfulApi", "path"): "must be URL segments such as 'iris' or 'models/iris-v2' "
+    "(lower-case letters, digits and '-', no leading '/')",
     "inferenceFilesPath": "must be an absolute path",
     "modelPath": "must be an absolute path",
     "subPath": "must be a relative object-key prefix without '..'",
@@ -153,10 +156,10 @@ _TYPE_NAMES = {
 
 def _diagnostic(doc: Document, model: type[BaseModel], err: Any) -> Diagnostic:
     loc = tuple(p for p in err["loc"] if isinstance(p, int) or not _is_validator_tag(p))
-    kind, where = err["type"], ".".join(str(p) for p in loc)
+    kind, where = err["type"], field_path(loc)
     if kind == "extra_forbidden":
         field = str(loc[-1])
-        parent = ".".join(str(p) for p in loc[:-1]) or "the document"
+        parent = field_path(loc[:-1]) or "the document"
         return Diagnostic(
             "MLCC201",
             f"unknown field '{field}' in {parent}",
@@ -164,7 +167,7 @@ def _diagnostic(doc: Document, model: type[BaseModel], err: Any) -> Diagnostic:
             hint=did_you_mean(field, allowed_fields(model, loc[:-1]), "field"),
         )
     if kind == "missing":
-        parent = ".".join(str(p) for p in loc[:-1]) or "the document"
+        parent = field_path(loc[:-1]) or "the document"
         return Diagnostic(
             "MLCC202",
             f"missing required field '{loc[-1]}' in {parent}",
@@ -177,17 +180,53 @@ def _diagnostic(doc: Document, model: type[BaseModel], err: Any) -> Diagnostic:
     if kind == "dns_name":
         return Diagnostic("MLCC205", f"{where}: {err['msg']}", location)
     if kind == "string_pattern_mismatch":
-        detail = _PATTERN_MESSAGES.get(str(loc[-1]) if loc else "", "has an invalid format")
-        return Diagnostic("MLCC203", f"{where} '{err['input']}' {detail}", location)
+        names = [str(p) for p in loc if isinstance(p, str)]
+        detail = _PATTERN_MESSAGES.get(tuple(names[-2:]), _PATTERN_MESSAGES.get(names[-1] if names else "", ""))
+        return Diagnostic("MLCC203", f"{where} '{err['input']}' {detail or 'has an invalid format'}", location)
     if kind in _TYPE_NAMES:
-        hint = "quote the value, e.g. \"0.5\"" if kind == "string_type" else None
-        got = repr(err["input"]) if not isinstance(err["input"], (dict, list)) else type(err["input"]).__name__
+        got = err["input"]
+        hint = None
+        if kind == "string_type" and isinstance(got, (bool, int, float)):
+            hint = f"YAML reads {_yaml_text(got)} as a {_yaml_type(got)}; quote it: \"{_yaml_text(got)}\""
+        elif kind == "string_type" and got is None:
+            hint = 'write "" for an empty string'
         return Diagnostic(
-            "MLCC203", f"{where or 'document'}: expected {_TYPE_NAMES[kind]}, got {got}", location, hint=hint
+            "MLCC203",
+            f"{where or 'document'}: expected {_TYPE_NAMES[kind]}, got {_describe(got)}",
+            location,
+            hint=hint,
         )
     message = str(err["msg"]).removeprefix("Value error, ")
     key = bool(loc) and kind == "value_error"
     return Diagnostic("MLCC203", f"{where or 'document'}: {message}", doc.locate(loc, key=key))
+
+
+def field_path(loc: tuple) -> str:
+    """("spec", "env", 0, "value") → "spec.env[0].value"."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _yaml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
+
+
+def _yaml_type(value: Any) -> str:
+    return "boolean" if isinstance(value, bool) else "number"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return repr(value)
+    return _yaml_text(value)
 
 
 def _is_validator_tag(part: str) -> bool:

@@ -26,6 +26,7 @@ _SUFFIXES = {
     "Ei": Decimal(2) ** 60,
 }
 _PATTERN = re.compile(r"^(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?P<suffix>[a-zA-Z]*|[eE][+-]?[0-9]+)$")
+_EXPONENT = re.compile(r"^[eE][+-]?[0-9]+$")
 JSON_PATTERN = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([mkMGTPE]|[KMGTPE]i|[eE][+-]?[0-9]+)?$"
 
 
@@ -35,22 +36,29 @@ def parse_quantity(text: str) -> Decimal:
     if not match:
         raise ValueError(f"'{text}' is not a Kubernetes quantity (e.g. 500m, 256Mi, 1G)")
     number, suffix = Decimal(match["number"]), match["suffix"]
-    if suffix[:1] in ("e", "E"):
+    if suffix in _SUFFIXES:  # before exponents: "1E" is one exa, "1Ei" one exbi
+        return number * _SUFFIXES[suffix]
+    if _EXPONENT.match(suffix):
+        exponent = int(suffix[1:])
+        if abs(exponent) > 100:
+            raise ValueError(f"'{text}' has an exponent out of range")
         try:
-            return number * Decimal(10) ** int(suffix[1:])
-        except (InvalidOperation, ValueError, OverflowError) as exc:
+            return number * Decimal(10) ** exponent
+        except (InvalidOperation, OverflowError) as exc:
             raise ValueError(f"'{text}' has an invalid exponent") from exc
-    if suffix not in _SUFFIXES:
-        raise ValueError(
-            f"'{text}' has an unknown suffix '{suffix}' (known: m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei)"
-        )
-    return number * _SUFFIXES[suffix]
+    raise ValueError(
+        f"'{text}' has an unknown suffix '{suffix}' (known: m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei)"
+    )
 
 
 def _as_text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise PydanticCustomError("quantity", "expected a Kubernetes quantity such as 500m or 256Mi")
-    return value if isinstance(value, str) else format(value, "g")
+    if isinstance(value, int):
+        return str(value)  # exact: format(123456789, "g") would round it to 1.23457e+08
+    if isinstance(value, str):
+        return value
+    return repr(value)  # the shortest text that reads back as the same float
 
 
 def _cpu(value: Any) -> str:

@@ -35,6 +35,7 @@ class Document:
     source: SourceFile
     index: int
     root: Any  # ruamel CommentedMap (or whatever the document holds)
+    start_line: int | None = None  # 1-based; known for every parsed document, even a bare scalar
 
     @property
     def is_mapping(self) -> bool:
@@ -79,8 +80,11 @@ class Document:
 
     def _start(self) -> Location:
         lc = getattr(self.root, "lc", None)
-        line = lc.line + 1 if lc is not None and lc.line is not None else 1
-        return Location(str(self.source.path), line, 1, 1)
+        if lc is not None and lc.line is not None:
+            line, col = lc.line + 1, (lc.col or 0) + 1
+        else:
+            line, col = self.start_line or 1, 1
+        return Location(str(self.source.path), line, col, 1)
 
     def _at(self, node: Any, parent: Any, part: str | int, *, key: bool) -> Location:
         lc = getattr(parent, "lc", None)
@@ -95,6 +99,11 @@ class Document:
                 key = True
             else:
                 line, col = lc.value(part)
+                if node is None and line != lc.key(part)[0]:
+                    # `key:` with nothing after it: ruamel places the empty value at
+                    # the next token, often the next line; the key is what to show.
+                    line, col = lc.key(part)
+                    key = True
         except (KeyError, IndexError, TypeError):
             return self._start()
         text = self.source.line(line + 1)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 from mlcc import __version__
-from mlcc.diagnostics import CODES, Diagnostic
+from mlcc.diagnostics import CODES, Diagnostic, Location
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -38,23 +39,35 @@ def format_diagnostics(diagnostics: list[Diagnostic], modules: int) -> str:
 
 
 def _rule_name(title: str) -> str:
-    return "".join(word.capitalize() for word in title.replace("-", " ").split())
+    return "".join(word[:1].upper() + word[1:] for word in title.replace("-", " ").split())  # apiVersion → ApiVersion
 
 
-def _result(d: Diagnostic, index: int) -> dict:
-    loc = d.location
-    physical: dict = {"artifactLocation": {"uri": Path(loc.file).as_posix()}}
+def _uri(file: str) -> str:
+    """A URI reference: relative paths stay relative (code scanning wants repo paths)."""
+    path = Path(file)
+    return path.as_uri() if path.is_absolute() else quote(path.as_posix())
+
+
+def _location(loc: Location) -> dict:
+    physical: dict = {"artifactLocation": {"uri": _uri(loc.file)}}
     if loc.line:
         physical["region"] = {
             "startLine": loc.line,
-            "startColumn": loc.column,
-            "endColumn": loc.column + loc.length,
+            "startColumn": max(loc.column, 1),
+            "endColumn": max(loc.column, 1) + max(loc.length, 1),
         }
+    return {"physicalLocation": physical}
+
+
+def _result(d: Diagnostic, index: int) -> dict:
     text = d.message + (f" (help: {d.hint})" if d.hint else "")
-    return {
+    result = {
         "ruleId": d.code,
         "ruleIndex": index,
         "level": d.severity.value,
         "message": {"text": text},
-        "locations": [{"physicalLocation": physical}],
+        "locations": [_location(d.location)],
     }
+    if d.related:
+        result["relatedLocations"] = [{"id": i, **_location(loc)} for i, loc in enumerate(d.related)]
+    return result

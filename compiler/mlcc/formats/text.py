@@ -48,8 +48,9 @@ def _plural(n: int, word: str) -> str:
 @lru_cache(maxsize=64)
 def _lines(file: str) -> tuple[str, ...]:
     try:
-        return tuple(Path(file).read_text(encoding="utf-8-sig").splitlines())
-    except (OSError, UnicodeDecodeError):
+        # Replace undecodable bytes: the line of an "invalid UTF-8" error is shown too.
+        return tuple(Path(file).read_bytes().decode("utf-8-sig", errors="replace").splitlines())
+    except OSError:
         return ()
 
 

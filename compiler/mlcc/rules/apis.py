@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from mlcc.diagnostics import Diagnostic, Severity
 from mlcc.module import Module
 from mlcc.rules.context import LintContext
+from mlcc.rules.declared import documents_of, declared
 from mlcc.rules.paths import is_under
 from mlcc.suggest import did_you_mean
 
@@ -18,8 +19,8 @@ def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
 
 
 def _targets(module: Module) -> Iterator[Diagnostic]:
-    components = module.declared("MLComponent")
-    databoxes = module.declared("DataBox")
+    components = declared(module, "MLComponent")
+    databoxes = declared(module, "DataBox")
     for api in module.apicomponents:
         spec = api.obj.spec
         if spec.ml_component and spec.ml_component.name not in components:
@@ -57,7 +58,11 @@ def _unique_paths(module: Module) -> Iterator[Diagnostic]:
 
 
 def _conventions(module: Module) -> Iterator[Diagnostic]:
-    published = {a.obj.spec.ml_component.name for a in module.apicomponents if a.obj.spec.ml_component}
+    # Read from every APIComponent document, valid or not: a broken one has its
+    # own error already and still shows what it was meant to publish.
+    apis = documents_of(module, "APIComponent")
+    published = {doc.get("spec", "mlComponent", "name") for doc in apis}
+    file_api = any(doc.get("spec", "dataBox") is not None for doc in apis)
     for component in module.mlcomponents:
         if component.name not in published:
             yield Diagnostic(
@@ -67,7 +72,7 @@ def _conventions(module: Module) -> Iterator[Diagnostic]:
                 severity=Severity.WARNING,
                 hint="add an APIComponent with `mlComponent: {name: " + component.name + "}`",
             )
-    if module.mlcomponents and module.databoxes and not any(a.obj.spec.data_box for a in module.apicomponents):
+    if module.mlcomponents and module.databoxes and not file_api:
         first = module.databoxes[0]
         yield Diagnostic(
             "MLCC602",

@@ -9,14 +9,15 @@ from mlcc.manifests import Resource
 from mlcc.model import MLComponent
 from mlcc.module import Module
 from mlcc.rules.context import LintContext
+from mlcc.rules.declared import declared
 from mlcc.suggest import did_you_mean
 
 
 def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
-    databoxes = module.declared("DataBox")
+    databoxes = declared(module, "DataBox")
     for component in module.mlcomponents:
         yield from _box_refs(component, databoxes)
-        yield from _roles(component)
+        yield from _roles(component, databoxes)
 
 
 def _box_refs(component: Resource[MLComponent], databoxes: set[str]) -> Iterator[Diagnostic]:
@@ -41,10 +42,12 @@ def _box_refs(component: Resource[MLComponent], databoxes: set[str]) -> Iterator
             )
 
 
-def _roles(component: Resource[MLComponent]) -> Iterator[Diagnostic]:
+def _roles(component: Resource[MLComponent], databoxes: set[str]) -> Iterator[Diagnostic]:
     """fileBox must be copied per request; modelBox must be mounted."""
     inference = component.obj.spec.ml_service.inference
-    boxes = {box.name: box for box in component.obj.spec.connected_boxes}
+    boxes: dict = {}
+    for box in component.obj.spec.connected_boxes:
+        boxes.setdefault(box.name, box)  # a repeated name is reported once, by _box_refs
     roles = []
     if inference.file_exchange:
         roles.append(("fileExchange", "fileBox", inference.file_exchange.file_box, "copyS3Box"))
@@ -54,13 +57,11 @@ def _roles(component: Resource[MLComponent]) -> Iterator[Diagnostic]:
         where = component.doc.locate(("spec", "mlService", "inference", section, field))
         box = boxes.get(name)
         if box is None:
-            hint = did_you_mean(name, boxes, "connected box")
             yield Diagnostic(
                 "MLCC302",
                 f"{field} '{name}' is not a connectedBoxes[].name of '{component.name}'",
                 where,
-                hint=hint if hint and "did you mean" in hint else
-                f"{field} names an entry of spec.connectedBoxes (not a DataBox); {hint or 'add one'}",
+                hint=_missing_box_hint(field, name, boxes, databoxes),
             )
         elif (way == "mountS3Box") != (box.mount_s3_box is not None):
             yield Diagnostic(
@@ -69,3 +70,15 @@ def _roles(component: Resource[MLComponent]) -> Iterator[Diagnostic]:
                 where,
                 hint="the model box is mounted at `path`; the file box is copied per request (copyS3Box)",
             )
+
+
+def _missing_box_hint(field: str, name: str, boxes: dict, databoxes: set[str]) -> str:
+    if name in databoxes:  # the DataBox itself, where the connected box attaching it is meant
+        attaching = sorted(b.name for b in boxes.values() if b.box_ref.s3_box_name == name)
+        return f"'{name}' is a DataBox; {field} names the connected box that attaches it" + (
+            f": did you mean '{attaching[0]}'?" if attaching else " (add one to spec.connectedBoxes)"
+        )
+    suggestion = did_you_mean(name, boxes, "connected box")
+    if suggestion and suggestion.startswith("did you mean"):
+        return suggestion
+    return f"{field} names an entry of spec.connectedBoxes (not a DataBox); {suggestion or 'add one'}"

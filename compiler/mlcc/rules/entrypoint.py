@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from mlcc.suggest import did_you_mean
 
 ARGUMENTS = ("parameters", "inputs", "output_fields", "model_key", "model")
 _ENTRY = ("spec", "mlService", "inference", "entryPoint")
+# The opening quotes of a docstring, with an optional r/u prefix.
+_OPENING = re.compile(r"[rRuU]?(\"\"\"|'''|\"|')")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def inspect_entrypoint(module: Module, component: Resource[MLComponent]) -> tupl
                 hint=f"expected {Path(*package)}.py or {Path(*package, '__init__.py')} in pythonPath",
             )
         ]
-    return _check_function(file, function, doc.locate((*_ENTRY, "pythonFunction")))
+    return _check_function(file, function, doc.locate((*_ENTRY, "pythonFunction")), base)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -73,7 +76,12 @@ def _module_file(base: Path, package: list[str]) -> Path | None:
     return None
 
 
-def _check_function(file: Path, name: str, reference: Location) -> tuple[EntryPoint | None, list[Diagnostic]]:
+MAX_IMPORT_HOPS = 8  # re-exports followed from the named module to the `def`
+
+
+def _check_function(
+    file: Path, name: str, reference: Location, base: Path, hops: int = 0
+) -> tuple[EntryPoint | None, list[Diagnostic]]:
     try:
         text = file.read_text(encoding="utf-8")
         tree = ast.parse(text, filename=str(file))
@@ -90,6 +98,16 @@ def _check_function(file: Path, name: str, reference: Location) -> tuple[EntryPo
     functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     node = functions.get(name)
     if node is None:
+        binding = _binding(tree, name)
+        if isinstance(binding, ast.ImportFrom) and hops < MAX_IMPORT_HOPS:
+            # `from .impl import inference` in a package's __init__: follow it when
+            # the source is in the module; a name from elsewhere cannot be checked.
+            source = _imported_file(binding, file, base)
+            if source is not None:
+                original = next((a.name for a in binding.names if (a.asname or a.name) == name), name)
+                return _check_function(source, original, reference, base, hops + 1)
+        if binding is not None:
+            return None, []  # bound by an import or an assignment: nothing to check statically
         return None, [
             Diagnostic(
                 "MLCC503",
@@ -104,8 +122,41 @@ def _check_function(file: Path, name: str, reference: Location) -> tuple[EntryPo
     return EntryPoint(file, name, node.lineno, contract), problems
 
 
+def _binding(tree: ast.Module, name: str) -> ast.stmt | None:
+    """The last top-level statement other than `def` that binds `name` (a star import may)."""
+    found = None
+    for statement in tree.body:
+        names = _bound_names(statement)
+        if name in names or "*" in names:
+            found = statement
+    return found
+
+
+def _bound_names(statement: ast.stmt) -> set[str]:
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return {alias.asname or alias.name.split(".")[0] for alias in statement.names}
+    if isinstance(statement, ast.ClassDef):
+        return {statement.name}
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        targets = [statement.target]
+    else:
+        return set()
+    return {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def _imported_file(statement: ast.ImportFrom, file: Path, base: Path) -> Path | None:
+    """The module file `from X import ...` reads, when it lies under pythonPath."""
+    if not statement.module or statement.level > len(file.parents):
+        return None
+    folder = file.parents[statement.level - 1] if statement.level else base
+    target = _module_file(folder, statement.module.split("."))
+    return target if target is not None and _inside(target, base) else None
+
+
 def _signature(file: Path, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[Diagnostic]:
-    where = Location(str(file), node.lineno, node.col_offset + 1, len("def " + node.name))
+    where = _def_location(file, node)
     if isinstance(node, ast.AsyncFunctionDef):
         yield Diagnostic(
             "MLCC504", f"'{node.name}' is async; the runtime calls a plain function", where,
@@ -126,10 +177,16 @@ def _signature(file: Path, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Iter
         )
 
 
+def _def_location(file: Path, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Location:
+    """`def name` (or `async def name`) of the function, for the caret."""
+    keyword = "async def " if isinstance(node, ast.AsyncFunctionDef) else "def "
+    return Location(str(file), node.lineno, node.col_offset + 1, len(keyword + node.name))
+
+
 def _contract(file: Path, text: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Contract, list[Diagnostic]]:
     docstring = ast.get_docstring(node, clean=False)
     if not docstring:
-        where = Location(str(file), node.lineno, node.col_offset + 1, len("def " + node.name))
+        where = _def_location(file, node)
         return Contract(), [
             Diagnostic(
                 "MLCC505",
@@ -141,8 +198,10 @@ def _contract(file: Path, text: str, node: ast.FunctionDef | ast.AsyncFunctionDe
         ]
     contract, problems = parse_contract(docstring)
     # With clean=False, docstring line N is file line first+N at the same column
-    # (the first line starts after the opening quotes).
+    # (the first line starts after the opening quotes, with any r prefix).
     first = node.body[0]
+    opening = _OPENING.match(text.splitlines()[first.lineno - 1][first.col_offset:])
+    first_column = first.col_offset + (len(opening.group()) if opening else 3)
     return contract, [
         Diagnostic(
             "MLCC505",
@@ -150,7 +209,7 @@ def _contract(file: Path, text: str, node: ast.FunctionDef | ast.AsyncFunctionDe
             Location(
                 str(file),
                 first.lineno + p.line,
-                p.column + 1 + (first.col_offset + 3 if p.line == 0 else 0),
+                p.column + 1 + (first_column if p.line == 0 else 0),
                 p.length,
             ),
         )

@@ -1,0 +1,5 @@
+"""Entry point with a syntax error."""
+
+
+def inference(parameters, inputs, output_fields, model_key, model=None)
+    return inputs, model

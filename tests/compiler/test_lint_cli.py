@@ -1,0 +1,113 @@
+"""`mlcc lint` as users and pre-commit call it: paths, exit codes, usage errors, no tracebacks."""
+
+from __future__ import annotations
+
+import resource
+import shutil
+
+import pytest
+from compiler_support import CASES, MODULES, ROOT, run_mlcc
+
+
+def test_examples_lint_clean_with_zero_diagnostics():
+    run = run_mlcc("lint", "--format", "json", "modules/")
+    assert (run.returncode, run.json(), run.stderr) == (0, [], "")
+
+
+def test_default_path_is_modules_and_the_text_says_clean():
+    run = run_mlcc("lint")
+    assert (run.returncode, run.stdout) == (0, "All checks passed (2 modules).\n")
+
+
+def test_lint_of_the_examples_is_cheap():
+    """pre-commit runs it on every commit: heavy imports stay lazy. CPU time, not wall
+    time, so a busy machine does not make this flaky (it measures about 0.3 s)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert run_mlcc("lint", "modules/").returncode == 0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime) < 2
+
+
+def test_a_single_file_lints_its_whole_module(tmp_path):
+    """pre-commit passes only the changed file; its references reach the other manifests."""
+    module = tmp_path / "iris"
+    shutil.copytree(MODULES / "iris", module, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    assert run_mlcc("lint", "--format", "json", module / "boxes.yaml", cwd=ROOT).json() == []
+    component = module / "iris-mlcmp.yaml"
+    component.write_text(component.read_text().replace("s3BoxName: models", "s3BoxName: modles"))
+    run = run_mlcc("lint", "--format", "json", module / "boxes.yaml", cwd=ROOT)
+    assert run.returncode == 1
+    assert [(d["code"], d["file"]) for d in run.json()] == [("MLCC301", str(component))]
+
+
+def test_the_example_file_pre_commit_would_pass():
+    run = run_mlcc("lint", "modules/iris/boxes.yaml")
+    assert (run.returncode, run.stdout) == (0, "All checks passed (1 module).\n")
+
+
+def test_several_files_of_one_module_lint_it_once():
+    files = [CASES / "301-unknown-databox" / name for name in ("boxes.yaml", "component.yaml", "apis.yaml")]
+    run = run_mlcc("lint", "--format", "json", *files, cwd=CASES)
+    assert [d["code"] for d in run.json()] == ["MLCC301"] * 3
+
+
+def test_a_modules_root_lints_every_module_below_it():
+    run = run_mlcc("lint", "--format", "json", CASES, cwd=CASES)
+    assert run.returncode == 1
+    files = {d["file"] for d in run.json()}
+    assert any("/301-unknown-databox/" in f for f in files) and any("/204-quantity/" in f for f in files)
+    assert "Traceback" not in run.stderr
+
+
+def test_nonexistent_path_is_a_diagnostic_not_a_traceback():
+    run = run_mlcc("lint", "--format", "json", "no/such/module")
+    assert run.returncode == 1
+    assert [(d["code"], d["file"], d["line"]) for d in run.json()] == [("MLCC105", "no/such/module", 0)]
+    assert run.stderr == ""
+
+
+def test_an_empty_folder_is_reported_not_passed(tmp_path):
+    run = run_mlcc("lint", "--format", "json", tmp_path)
+    assert run.returncode == 1
+    assert [d["code"] for d in run.json()] == ["MLCC106"]
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path):
+    (tmp_path / "big.yaml").write_text("# padding\n" * 500_000)  # 5 MB
+    run = run_mlcc("lint", "--format", "json", tmp_path)
+    assert run.returncode == 1
+    assert [(d["code"], d["line"]) for d in run.json()] == [("MLCC105", 0)]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["lint", "--no-such-option"],
+        ["frobnicate"],
+        [],
+        ["lint", "--format", "xml", "modules/"],
+    ],
+    ids=["unknown-option", "unknown-command", "no-command", "unknown-format"],
+)
+def test_usage_errors_exit_2(argv):
+    run = run_mlcc(*argv)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert run.stderr.strip()
+
+
+def test_version():
+    run = run_mlcc("--version")
+    assert run.returncode == 0 and run.stdout.startswith("mlcc ")
+
+
+def test_explain_reports_the_inference_contract():
+    run = run_mlcc("explain", "modules/iris")
+    assert run.returncode == 0, run.stderr
+    assert "features" in run.stdout and "FP32" in run.stdout
+
+
+def test_explain_refuses_a_broken_module_with_diagnostics():
+    run = run_mlcc("explain", CASES / "301-unknown-databox", cwd=CASES)
+    assert run.returncode == 1
+    assert "error[MLCC301]" in run.stderr and "Traceback" not in run.stderr
