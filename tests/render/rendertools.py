@@ -272,6 +272,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "storage": {"provider": "csi-s3", "mount": "sync", "csiS3": {"endpoint": "https://s3.example.com", "bucket": "ml-csi-sync"}},
         "runtime": {"image": RUNTIME_IMAGE, "injection": "image"},
         "routes": {"style": "ingress"},
+        "secretStore": {"kind": "SecretStore", "name": "module-store", "keyTemplate": "ml/{namespace}/{name}"},
     },
     "ext-sync-copy-gateway": {
         "storage": {

@@ -414,14 +414,29 @@ def test_network_policy_lets_only_the_route_controller_in(tree: Tree, env: str) 
 def test_secret_store_renders_external_secrets_for_every_credential(tree: Tree, env: str) -> None:
     store = VARIANTS[env]["secretStore"]
     storage = VARIANTS[env]["storage"]
-    shared = (storage.get("csiS3") or storage.get("external"))["credentials"]
+    shared = (storage.get("csiS3") or storage.get("external") or {}).get("credentials", {})
     secrets = {s["metadata"]["name"]: s for s in tree.of_kind("ExternalSecret", env, IRIS)}
-    assert sorted(secrets) == sorted(["iris-apis-cred", shared["secretName"]])
+    # S3 credentials only when the environment says where the store keeps them.
+    assert sorted(secrets) == sorted(["iris-apis-cred", *([shared["secretName"]] if "remoteKey" in shared else [])])
     for name, secret in secrets.items():
         assert secret["spec"]["secretStoreRef"] == {"kind": store["kind"], "name": store["name"]}
         assert secret["spec"]["target"]["name"] == name
-    assert secrets["iris-apis-cred"]["spec"]["dataFrom"] == [{"extract": {"key": f"mlcc/{IRIS}/iris-apis-cred"}}]
-    assert secrets[shared["secretName"]]["spec"]["dataFrom"] == [{"extract": {"key": shared["remoteKey"]}}]
+    template = store.get("keyTemplate", "mlcc/{namespace}/{name}")
+    key = template.format(namespace=IRIS, name="iris-apis-cred")
+    assert secrets["iris-apis-cred"]["spec"]["dataFrom"] == [{"extract": {"key": key}}]
+    if "remoteKey" in shared:
+        assert secrets[shared["secretName"]]["spec"]["dataFrom"] == [{"extract": {"key": shared["remoteKey"]}}]
+        assert "template" not in secrets[shared["secretName"]]["spec"]["target"]
+
+
+@pytest.mark.parametrize("env", variants_with("store", True))
+def test_basic_auth_secret_has_the_key_the_route_controller_reads(tree: Tree, env: str) -> None:
+    """ingress-nginx reads the htpasswd file from `auth`; Envoy Gateway from `.htpasswd`."""
+    target = tree.get(env, IRIS, "ExternalSecret", "iris-apis-cred")["spec"]["target"]
+    if feature(env, "style") == "gateway":
+        assert target["template"] == {"mergePolicy": "Merge", "data": {".htpasswd": "{{ .auth }}"}}
+    else:
+        assert "template" not in target
 
 
 @pytest.mark.parametrize("env", variants_with("store", False))

@@ -48,6 +48,16 @@ def _unsupported(module: Module, env: Environment):
                 component.doc.locate(("spec", "mlService")),
             )
     for api in module.apicomponents:
+        oidc = api.obj.spec.restful_api.auth.oidc
+        if oidc and oidc.groups and api.obj.spec.published:
+            # Neither route style can pass the allowed groups to the auth endpoint; rendering the
+            # route anyway would open the API to every signed-in user.
+            yield _cannot(
+                env,
+                f"APIComponent '{api.name}' admits only the groups {', '.join(oidc.groups)}, but environment "
+                f"'{env.name}' cannot restrict OIDC by group; the API would be open to every signed-in user",
+                api.doc.locate(("spec", "restfulApi", "auth", "oidc", "groups")),
+            )
         if api.obj.spec.experiment_pipeline and api.obj.spec.published:
             yield _cannot(
                 env,

@@ -4,6 +4,11 @@ For every Secret a module needs (basic-auth credentials, S3 credentials) that
 the module does not already carry as a SealedSecret/ExternalSecret, an
 ExternalSecret is rendered when the environment has a secret store; otherwise
 the Secret is expected to exist in the cluster.
+
+Basic-auth credentials hold an htpasswd file under the key `auth`, which is
+what ingress-nginx reads. Envoy Gateway's SecurityPolicy reads the key
+`.htpasswd` instead, so on Gateway API environments the ExternalSecret also
+writes the same file under that key.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from mlcc.diagnostics import Location
 from mlcc.environments import Environment, SecretStore
 from mlcc.module import Module
 from mlcc.render.objects import Emitted, Wave, meta
+
+# The key Envoy Gateway's SecurityPolicy basicAuth reads the htpasswd file from.
+ENVOY_HTPASSWD_KEY = ".htpasswd"
 
 
 def needed(module: Module, env: Environment) -> dict[str, tuple[str | None, Location]]:
@@ -31,12 +39,24 @@ def needed(module: Module, env: Environment) -> dict[str, tuple[str | None, Loca
     return {name: value for name, value in sorted(wanted.items()) if name not in carried}
 
 
+def basic_auth_secrets(module: Module) -> set[str]:
+    return {
+        api.obj.spec.restful_api.auth.basic.credentials
+        for api in module.apicomponents
+        if api.obj.spec.published and api.obj.spec.restful_api.auth.basic
+    }
+
+
 def emit(module: Module, env: Environment) -> list[Emitted]:
     emitted = []
     store = env.spec.secret_store
     if store is not None:  # without a store, the Secrets must already exist in the namespace
+        htpasswd = basic_auth_secrets(module) if env.spec.routes.style == "gateway" else set()
         for name, (remote_key, where) in needed(module, env).items():
-            emitted.append(Emitted(_external_secret(module, store, name, remote_key), where, Wave.STORAGE))
+            secret = _external_secret(module, store, name, remote_key)
+            if name in htpasswd:
+                secret["spec"]["target"]["template"] = {"mergePolicy": "Merge", "data": {ENVOY_HTPASSWD_KEY: "{{ .auth }}"}}
+            emitted.append(Emitted(secret, where, Wave.STORAGE))
     # What the module carries itself (SealedSecret, ExternalSecret) is deployed in every environment.
     for item in module.passthrough:
         obj = dict(item.obj)
