@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -109,7 +110,7 @@ def test_output_option_writes_the_report_to_a_file(tmp_path):
     report = tmp_path / "report.json"
     run = run_mlcc("lint", "--format", "json", "--output", report, "301-unknown-databox", cwd=CASES)
     assert run.returncode == 1 and run.stdout == ""
-    assert [d["code"] for d in __import__("json").loads(report.read_text())] == ["MLCC301"] * 3
+    assert [d["code"] for d in json.loads(report.read_text())] == ["MLCC301"] * 3
 
 
 @pytest.fixture(scope="module")
