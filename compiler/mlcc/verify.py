@@ -55,9 +55,98 @@ def check_object(obj: dict[str, Any]) -> list[str]:
         problems = _shape_errors(obj)
     else:
         problems = _kubernetes_errors(obj)
+    problems += _api_server_errors(obj)
     pod = pod_spec_of(obj)
     if pod is not None:
         problems += [f"Pod Security restricted: {v}" for v in violations(pod)]
+    return problems
+
+
+# --- what the API server checks beyond the OpenAPI schema ------------------------------
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+# Kinds whose names become DNS labels (Service: DNS-1035, a letter first).
+_LABEL_NAMED = {"Namespace": _DNS_LABEL, "Service": _DNS_1035_LABEL}
+
+
+def _api_server_errors(obj: dict[str, Any]) -> list[str]:
+    """Names, labels and references that pass the schema but that the API server rejects."""
+    problems: list[str] = []
+    metadata = obj.get("metadata") or {}
+    name = str(metadata.get("name", ""))
+    pattern = _LABEL_NAMED.get(str(obj.get("kind")))
+    if pattern is not None and not (len(name) <= 63 and pattern.match(name)):
+        problems.append(f"metadata.name '{name}' is not a valid {obj.get('kind')} name (a DNS label of at most 63 characters)")
+    elif pattern is None and name and not (len(name) <= 253 and _DNS_SUBDOMAIN.match(name)):
+        problems.append(f"metadata.name '{name}' is not a DNS subdomain")
+    problems += _label_errors("metadata", metadata)
+    if obj.get("kind") == "Service":
+        problems += _map_errors("spec.selector", obj.get("spec", {}).get("selector") or {})
+    template = (obj.get("spec") or {}).get("template")
+    if isinstance(template, dict) and "spec" in template:
+        problems += _label_errors("spec.template.metadata", template.get("metadata") or {})
+        wanted = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        problems += _map_errors("spec.selector.matchLabels", wanted)
+        have = (template.get("metadata") or {}).get("labels") or {}
+        if any(have.get(k) != v for k, v in wanted.items()):
+            problems.append("spec.selector.matchLabels does not match spec.template.metadata.labels")
+    pod = pod_spec_of(obj)
+    if pod is not None:
+        problems += _pod_errors(pod)
+    return problems
+
+
+def _label_errors(where: str, metadata: dict[str, Any]) -> list[str]:
+    problems = _map_errors(f"{where}.labels", metadata.get("labels") or {})
+    for key in metadata.get("annotations") or {}:
+        problems += [f"{where}.annotations: {p}" for p in _key_errors(key)]
+    return problems
+
+
+def _map_errors(where: str, labels: dict[str, Any]) -> list[str]:
+    problems = []
+    for key, value in labels.items():
+        problems += [f"{where}: {p}" for p in _key_errors(key)]
+        if not (isinstance(value, str) and len(value) <= 63 and _LABEL_VALUE.match(value)):
+            problems.append(f"{where}['{key}']: '{value}' is not a valid label value (at most 63 of [-A-Za-z0-9_.])")
+    return problems
+
+
+def _key_errors(key: str) -> list[str]:
+    prefix, _, name = key.rpartition("/")
+    if prefix and not (len(prefix) <= 253 and _DNS_SUBDOMAIN.match(prefix)):
+        return [f"key '{key}' has an invalid prefix"]
+    if not (len(name) <= 63 and _QUALIFIED_NAME.match(name)):
+        return [f"key '{key}' is not a qualified name"]
+    return []
+
+
+def _pod_errors(pod: dict[str, Any]) -> list[str]:
+    problems = []
+    volumes = [v.get("name", "") for v in pod.get("volumes", [])]
+    containers = [*pod.get("initContainers", []), *pod.get("containers", [])]
+    names = [c.get("name", "") for c in containers]
+    for kind, found in (("container", names), ("volume", volumes)):
+        for name in found:
+            if not (len(name) <= 63 and _DNS_LABEL.match(name)):
+                problems.append(f"{kind} name '{name}' is not a DNS label of at most 63 characters")
+        for name in sorted({n for n in found if found.count(n) > 1}):
+            problems.append(f"{kind} name '{name}' is used twice")
+    for container in containers:
+        for mount in container.get("volumeMounts", []):
+            if mount.get("name") not in volumes:
+                problems.append(f"container '{container.get('name')}' mounts the undeclared volume '{mount.get('name')}'")
+        paths = [m.get("mountPath") for m in container.get("volumeMounts", [])]
+        for path in sorted({p for p in paths if paths.count(p) > 1}):
+            problems.append(f"container '{container.get('name')}' mounts two volumes at '{path}'")
+        for port in container.get("ports", []):
+            if "name" in port and not (len(port["name"]) <= 15 and _PORT_NAME.match(port["name"])):
+                problems.append(f"container '{container.get('name')}': port name '{port['name']}' is not an IANA service name")
     return problems
 
 

@@ -152,3 +152,36 @@ def test_cached_kubernetes_check_agrees_with_kubernetes_validate(golden: Tree, d
         got = _kubernetes_errors(obj)
         assert [g.rsplit(" (at ", 1)[0] for g in got] == expected
     assert _kubernetes_errors({"apiVersion": "v1", "kind": "Gizmo"})
+
+
+# --- what the API server rejects although the schema allows it -------------------------
+
+LONG = "x" * 64
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda d: d["metadata"]["labels"].__setitem__("app.kubernetes.io/name", LONG), "label value"),
+        (lambda d: d["metadata"]["labels"].__setitem__("bad key!", "v"), "qualified name"),
+        (lambda d: d["spec"]["template"]["metadata"]["labels"].__setitem__("app.kubernetes.io/name", "other"), "does not match"),
+        (lambda d: pod(d)["initContainers"][0].__setitem__("name", "sync-" + LONG), "DNS label"),
+        (lambda d: pod(d)["initContainers"][0].__setitem__("name", "inference"), "used twice"),
+        (lambda d: pod(d)["volumes"][0].__setitem__("name", "Box_Models"), "volume name"),
+        (lambda d: pod(d)["containers"][0]["volumeMounts"].append({"name": "nope", "mountPath": "/nope"}), "undeclared volume"),
+        (lambda d: pod(d)["containers"][0]["volumeMounts"].append({"name": "tmp", "mountPath": "/tmp"}), "two volumes"),
+        (lambda d: pod(d)["containers"][0]["ports"][0].__setitem__("name", "http-inference-port"), "IANA"),
+        (lambda d: d["metadata"].__setitem__("name", "Iris_MLCmp"), "DNS subdomain"),
+    ],
+)
+def test_api_server_rules_on_a_deployment(deployment: dict, change, expected: str) -> None:
+    problems = check_object(mutated(deployment, change))
+    assert any(expected in p for p in problems), problems
+
+
+def test_service_name_must_start_with_a_letter(golden: Tree) -> None:
+    service = golden.get("dev", IRIS, "Service", "iris-mlcmp")
+    problems = check_object(mutated(service, lambda s: s["metadata"].__setitem__("name", "1iris")))
+    assert any("Service name" in p for p in problems), problems
+    problems = check_object(mutated(service, lambda s: s["spec"]["selector"].__setitem__("app.kubernetes.io/name", LONG)))
+    assert any("label value" in p for p in problems), problems

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mlcc.diagnostics import Location
 from mlcc.environments import Environment
 from mlcc.render.namespace import PSS
-from mlcc.render.objects import Emitted, Wave
+from mlcc.render.objects import Emitted, Wave, label_value
 
 
 def application_name(env: Environment, namespace: str) -> str:
@@ -20,7 +20,7 @@ def emit(env: Environment, namespace: str, module: str, where: Location) -> Emit
         "metadata": {
             "name": application_name(env, namespace),
             "namespace": argocd.namespace,
-            "labels": {"app.kubernetes.io/part-of": module, "app.kubernetes.io/managed-by": "mlcc",
+            "labels": {"app.kubernetes.io/part-of": label_value(module), "app.kubernetes.io/managed-by": "mlcc",
                        "unified-platform.cs.hse.ru/environment": env.name},
         },
         "spec": {

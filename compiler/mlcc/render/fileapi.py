@@ -7,7 +7,7 @@ from mlcc.manifests import Resource
 from mlcc.model import APIComponent
 from mlcc.module import Module
 from mlcc.render.mlcomponent import identity_header, resources
-from mlcc.render.objects import Emitted, Wave, meta, selector
+from mlcc.render.objects import Emitted, Wave, bounded, meta, selector
 from mlcc.render.providers import StorageProvider
 from mlcc.render.security import container_security_context, pod_security_context
 
@@ -16,7 +16,7 @@ PORT = 8080
 
 
 def service_name(box: str) -> str:
-    return f"files-{box}"
+    return bounded(f"files-{box}")
 
 
 def emit(module: Module, api: Resource[APIComponent], env: Environment, provider: StorageProvider) -> list[Emitted]:

@@ -12,7 +12,7 @@ from mlcc.model import APIComponent, MLComponent
 from mlcc.module import Module
 from mlcc.quantity import parse_quantity
 from mlcc.render.injection import inject
-from mlcc.render.objects import Emitted, Wave, content_hash, meta, selector
+from mlcc.render.objects import Emitted, Wave, bounded, content_hash, meta, selector
 from mlcc.render.providers import StorageProvider
 from mlcc.render.security import container_security_context, pod_security_context
 
@@ -109,7 +109,7 @@ def _deployment(module: Module, component: Resource[MLComponent], env: Environme
         if box.mount_s3_box is None:
             continue
         databox = module.databox(box.mount_s3_box.s3_box_name)
-        volume = f"box-{box.name}"
+        volume = bounded(f"box-{box.name}")
         if env.spec.storage.mount == "csi":
             volumes.append(provider.volume(databox, volume))
             mount = {"name": volume, "mountPath": box.path, "readOnly": True}
@@ -174,7 +174,7 @@ def _deployment(module: Module, component: Resource[MLComponent], env: Environme
 def _sync_container(env: Environment, provider: StorageProvider, databox, box, volume: str) -> dict:
     access = provider.access(databox, "MLCC_BOX_BUCKET")
     return {
-        "name": f"sync-{box.name}",
+        "name": bounded(f"sync-{box.name}"),
         "image": env.spec.runtime.image,
         "command": ["mlcc-runtime", "sync", access.url(box.mount_s3_box.sub_path), "/box"],
         "env": list(access.env),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -54,15 +55,38 @@ MODULE = "unified-platform.cs.hse.ru/module"
 
 def labels(module: str, name: str, component: str) -> dict[str, str]:
     return {
-        NAME: name,
+        NAME: label_value(name),
         COMPONENT: component,
-        PART_OF: module,
+        PART_OF: label_value(module),
         MANAGED_BY: "mlcc",
     }
 
 
 def selector(name: str, component: str) -> dict[str, str]:
-    return {NAME: name, COMPONENT: component}
+    return {NAME: label_value(name), COMPONENT: component}
+
+
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+def bounded(name: str, limit: int = 63) -> str:
+    """A name derived from a user's one (`box-<name>`, `files-<box>`), kept within a Kubernetes
+    length limit: unchanged when it fits, else a prefix plus a hash of the whole (stable, unique)."""
+    if len(name) <= limit:
+        return name
+    return f"{name[:limit - 9].rstrip('-._')}-{_digest(name)}"
+
+
+def label_value(value: str) -> str:
+    """`value` as a valid label value (at most 63 of [-A-Za-z0-9_.], alphanumeric at both ends)."""
+    if len(value) <= 63 and _LABEL_VALUE.match(value):
+        return value
+    clean = re.sub(r"[^-A-Za-z0-9_.]", "-", value).strip("-_.")
+    return f"{clean[:54].rstrip('-_.')}-{_digest(value)}" if clean else _digest(value)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def meta(name: str, namespace: str | None, module: str, component: str, **extra: Any) -> dict[str, Any]:
