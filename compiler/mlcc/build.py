@@ -41,6 +41,8 @@ class BuildOutput:
 
 def render_tree(modules: list[Module], environments: list[Environment], progress: Progress | None = None) -> BuildOutput:
     out = BuildOutput()
+    shared = _shared_namespaces(modules)
+    out.diagnostics += shared
     done = 0
     for env in environments:
         applications: list[Emitted] = []
@@ -48,7 +50,7 @@ def render_tree(modules: list[Module], environments: list[Environment], progress
             done += 1
             if progress is not None:
                 progress.update(done)
-            if not module.resources:
+            if not module.resources or shared:
                 continue
             items, problems = render_module(module, env)
             problems += verify(items)
@@ -66,6 +68,28 @@ def render_tree(modules: list[Module], environments: list[Environment], progress
             out.files.update(_folder(f"{env.name}/argocd", applications, source_map=False))
     out.diagnostics.sort(key=Diagnostic.sort_key)
     return out
+
+
+def _shared_namespaces(modules: list[Module]) -> list[Diagnostic]:
+    """One module is one namespace: two modules rendering into one folder would overwrite each other."""
+    owners: dict[str, Module] = {}
+    problems = []
+    for module in modules:
+        if not module.resources:
+            continue
+        first = owners.setdefault(module.namespace, module)
+        if first is not module:
+            problems.append(
+                Diagnostic(
+                    "MLCC306",
+                    f"module '{module.name}' uses namespace '{module.namespace}', which module '{first.name}' already uses; "
+                    "each module is deployed to a namespace of its own",
+                    module.resources[0].doc.locate(("metadata", "namespace")),
+                    hint="give one of the modules another namespace, or merge the two folders",
+                    related=(first.resources[0].doc.locate(("metadata", "namespace")),),
+                )
+            )
+    return problems
 
 
 def _folder(folder: str, items: list[Emitted], source_map: bool = True) -> dict[str, str]:

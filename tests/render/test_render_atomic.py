@@ -167,3 +167,21 @@ def test_unused_copy_of_modules_builds_from_absolute_paths(tmp_path: Path) -> No
     run = mlcc_inprocess("build", modules / "iris", "-o", tmp_path / "out", cwd=tmp_path)
     assert run.code == 0, run.text
     assert {f.name for f in Tree(tmp_path / "out").folders("default")} == {"argocd", "pu-alice-pa-iris"}
+
+
+def test_two_modules_in_one_namespace_fail_instead_of_overwriting_each_other(built: Path) -> None:
+    """One module is one namespace: a copy of iris under another folder name would otherwise
+    render into the same folder and silently replace half of it."""
+    import shutil
+
+    before = snapshot(built / "out")
+    copy = built / "modules" / "iris-copy"
+    shutil.copytree(built / "modules" / "iris", copy)
+    for path in copy.glob("*.yaml"):
+        path.write_text(path.read_text().replace("iris-mlcmp", "iris2-mlcmp").replace("name: iris-api", "name: iris2-api"))
+    run = mlcc_inprocess("build", "modules", "-o", "out", cwd=built)
+    assert run.code == 1, run.text
+    found = [d for d in run.diagnostics() if d["code"] == "MLCC306"]
+    assert found and found[0]["file"].startswith("modules/iris"), run.err
+    assert "pu-alice-pa-iris" in found[0]["message"]
+    assert snapshot(built / "out") == before
