@@ -1,30 +1,39 @@
 """Deterministic YAML output: block style, keys in the order given, no aliases.
 
-Strings that a YAML 1.1 reader (kubectl, Argo CD) would take for a bool, null or
-number are quoted, so `"yes"` stays a string on every consumer.
+PyYAML's libyaml emitter writes it (ruamel.yaml, kept for reading because it
+remembers positions, was most of `mlcc build`'s time as a writer). PyYAML
+speaks YAML 1.1 like kubectl and Argo CD, so strings such as "yes", "on" or
+"0755" come out quoted and stay strings on every consumer.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
-_YAML11_IMPLICIT = re.compile(
-    r"""^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
-    |~|null|Null|NULL|
-    [-+]?(?:0b[0-1_]+|0[0-7_]+|(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)
-    |[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
-    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|<<|=|[0-9][0-9_]*[eE][-+]?[0-9]+)$""",
-    re.X,
-)
+import yaml
+
+# Numbers by YAML 1.2's core schema that YAML 1.1 reads as strings (e.g. "1e3"):
+# quoted too, so readers of either version agree.
+_YAML12_NUMBER = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
+
+_Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def _represent_str(representer: Any, data: str) -> Any:
-    if "\n" in data:
-        return representer.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    style = "'" if _YAML11_IMPLICIT.match(data) or data == "" else None
-    return representer.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+class _OutputDumper(_Dumper):  # type: ignore[misc, valid-type]
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if "\n" in data and not any(line != line.rstrip() for line in data.splitlines()):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    if _YAML12_NUMBER.fullmatch(data):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+    return dumper.represent_str(data)
+
+
+_OutputDumper.add_representer(str, _represent_str)
 
 
 def dump_yaml(obj: Any) -> str:
@@ -32,14 +41,7 @@ def dump_yaml(obj: Any) -> str:
 
 
 def dump_all(objs: list[Any]) -> str:
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False
-    yaml.width = 4096  # never fold long strings: diffs stay line-per-field
-    yaml.representer.ignore_aliases = lambda data: True
-    yaml.representer.add_representer(str, _represent_str)
-    buf = io.StringIO()
-    yaml.dump_all(objs, buf)
-    return buf.getvalue()
+    return yaml.dump_all(
+        objs, Dumper=_OutputDumper, sort_keys=False, default_flow_style=False,
+        allow_unicode=True, width=4096, explicit_start=len(objs) > 1,
+    )
