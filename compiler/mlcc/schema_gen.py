@@ -49,7 +49,7 @@ def crd(kind: str) -> dict[str, Any]:
                                 "metadata": {"type": "object"},
                                 "spec": spec,
                             },
-                            "required": ["spec"] if "spec" in schema.get("required", []) else [],
+                            **({"required": ["spec"]} if "spec" in schema.get("required", []) else {}),
                         }
                     },
                 }
