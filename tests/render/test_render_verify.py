@@ -89,6 +89,11 @@ def test_pss_host_path_volume(deployment: dict) -> None:
         (lambda p: p["containers"][0]["securityContext"].__setitem__("readOnlyRootFilesystem", False), "readOnlyRootFilesystem"),
         (lambda p: p["containers"][0]["securityContext"].__setitem__("seccompProfile", {"type": "Unconfined"}), "seccomp"),
         (lambda p: p["containers"][0]["ports"][0].__setitem__("hostPort", 8002), "hostPort"),
+        (lambda p: p["securityContext"].__setitem__("sysctls", [{"name": "kernel.msgmax", "value": "1"}]), "sysctls"),
+        (lambda p: p["securityContext"].__setitem__("seLinuxOptions", {"type": "spc_t"}), "seLinuxOptions"),
+        (lambda p: p["containers"][0]["securityContext"].__setitem__("procMount", "Unmasked"), "procMount"),
+        (lambda p: p["containers"][0]["securityContext"].__setitem__("appArmorProfile", {"type": "Unconfined"}), "AppArmor"),
+        (lambda p: p.__setitem__("ephemeralContainers", [{"name": "debug", "image": "busybox"}]), "'debug'"),
     ],
 )
 def test_pss_rules(deployment: dict, change, expected: str) -> None:
