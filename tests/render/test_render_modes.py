@@ -171,6 +171,9 @@ def test_csi_s3_provider_binds_a_volume_per_box(tree: Tree, env: str) -> None:
         assert claim["spec"]["storageClassName"] == volume["spec"]["storageClassName"] == config.get("storageClassName", "")
         assert volume["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
         assert volume["spec"]["csi"]["volumeHandle"] == f"{config['bucket']}/{IRIS}/{box}"
+        node_secret = {"name": "csi-s3-secret", "namespace": "kube-system"}
+        for ref in ("controllerPublishSecretRef", "nodeStageSecretRef", "nodePublishSecretRef"):
+            assert volume["spec"]["csi"][ref] == node_secret, ref
         assert "namespace" not in volume["metadata"]  # cluster-scoped
     # S3 access to the same prefix the volume shows.
     files = main_container(tree.get(env, IRIS, "Deployment", "files-users"))

@@ -32,6 +32,9 @@ class CsiS3Provider:
         capacity = box.obj.spec.s3_default_storage.capacity
         volume_name = f"{namespace}-{box.name}"
         source = box.doc.locate(("metadata", "name"))
+        # The driver mounts the bucket at NodeStage, so every stage gets the credentials (as in its
+        # statically provisioned example), not only NodePublish.
+        secret = {"name": c.node_secret_name, "namespace": c.node_secret_namespace}
         volume = {
             "apiVersion": "v1",
             "kind": "PersistentVolume",
@@ -46,7 +49,9 @@ class CsiS3Provider:
                     "driver": c.driver,
                     "volumeHandle": f"{c.bucket}/{self._prefix(box)}",
                     "volumeAttributes": {"capacity": capacity, "mounter": c.mounter},
-                    "nodePublishSecretRef": {"name": c.node_secret_name, "namespace": c.node_secret_namespace},
+                    "controllerPublishSecretRef": dict(secret),
+                    "nodePublishSecretRef": dict(secret),
+                    "nodeStageSecretRef": dict(secret),
                 },
             },
         }
