@@ -77,7 +77,9 @@ def mlcc_inprocess(*args: str | Path, cwd: Path) -> Run:
     from mlcc import cli
     from mlcc.formats import text
 
-    text._lines.cache_clear()  # relative source paths repeat across scratch repos
+    cached = getattr(text, "_lines", None)  # source lines by relative path: they repeat across scratch repos
+    if hasattr(cached, "cache_clear"):
+        cached.cache_clear()
     out, err = io.StringIO(), io.StringIO()
     previous = Path.cwd()
     os.chdir(cwd)

@@ -161,7 +161,7 @@ def test_no_overlays_uses_the_builtin_default_environment(default_env_build) -> 
     assert app["spec"]["source"]["path"] == "rendered/default/pu-alice-pa-iris"
 
 
-def test_unused_copy_of_modules_builds_from_absolute_paths(tmp_path: Path) -> None:
+def test_module_folders_given_as_absolute_paths_build(tmp_path: Path) -> None:
     """Module folders given one by one, as absolute paths, build like the modules root."""
     modules = copy_modules(tmp_path)
     run = mlcc_inprocess("build", modules / "iris", "-o", tmp_path / "out", cwd=tmp_path)

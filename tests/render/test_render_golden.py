@@ -31,7 +31,10 @@ def test_golden_covers_every_module_and_environment(golden: Tree) -> None:
     envs = sorted(p.parent.name for p in (REPO / "overlays").glob("*/environment.yaml"))
     assert golden.envs() == envs
     namespaces = {
-        yaml.safe_load(p.read_text())["metadata"]["namespace"] for p in MODULES.glob("*/*-mlcmp.yaml")
+        doc["metadata"]["namespace"]
+        for path in MODULES.glob("*/*.y*ml")
+        for doc in yaml.safe_load_all(path.read_text())
+        if isinstance(doc, dict) and doc.get("apiVersion", "").startswith("unified-platform.cs.hse.ru/")
     }
     for env in envs:
         assert {f.name for f in golden.folders(env)} == namespaces | {"argocd"}

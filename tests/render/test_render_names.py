@@ -4,7 +4,6 @@ stay within the limits the API server enforces, however long the user's names ar
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
