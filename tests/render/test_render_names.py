@@ -71,3 +71,13 @@ def test_bounded_names_are_stable_and_distinct() -> None:
     assert a == bounded("box-" + "a" * 70) and a != b and len(a) == len(b) == 63
     assert label_value("My Module") != "My Module" and LABEL_VALUE.match(label_value("My Module"))
     assert label_value("iris") == "iris"
+
+
+def test_application_names_of_long_namespaces_do_not_collide() -> None:
+    from mlcc.environments import DEFAULT
+    from mlcc.render.argocd import application_name
+
+    a = application_name(DEFAULT, "pu-" + "a" * 56 + "-one")
+    b = application_name(DEFAULT, "pu-" + "a" * 56 + "-two")
+    assert a != b and len(a) <= 63 and len(b) <= 63
+    assert application_name(DEFAULT, "pu-alice-pa-iris") == "default-pu-alice-pa-iris"

@@ -5,11 +5,13 @@ from __future__ import annotations
 from mlcc.diagnostics import Location
 from mlcc.environments import Environment
 from mlcc.render.namespace import PSS
-from mlcc.render.objects import Emitted, Wave, label_value
+from mlcc.render.objects import Emitted, Wave, bounded, label_value
 
 
 def application_name(env: Environment, namespace: str) -> str:
-    return f"{env.name}-{namespace}"[:63].rstrip("-")
+    # Argo CD puts the name in a label of every object it syncs: at most 63 characters, and
+    # never the same for two long namespaces (a cut-off alone would make them collide).
+    return bounded(f"{env.name}-{namespace}")
 
 
 def emit(env: Environment, namespace: str, module: str, where: Location) -> Emitted:
