@@ -70,7 +70,11 @@ class Running:
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=30)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            pytest.fail(f"mlcc run ignored SIGINT:\n{self.output()}")
 
 
 def copy_module(name: str, tmp: Path) -> Path:

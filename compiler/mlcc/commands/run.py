@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
+import time
 from pathlib import Path
 
 from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, add_overlays
@@ -55,12 +55,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"mlcc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     session = Session(module, env, objects, say=lambda line: print(line, flush=True), credentials=credentials)
-    stop = threading.Event()
+    # A plain flag polled by sleep: a signal handler must not take a lock the
+    # interrupted main thread may hold (threading.Event.set could deadlock here).
+    stopping: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda number, _frame: stopping.append(number))
     try:
         session.start(args.port)
-        stop.wait()
+        while not stopping:
+            time.sleep(0.1)
         return EXIT_OK
     except (RunError, OSError) as exc:
         print(f"mlcc: error: {exc}", file=sys.stderr)
