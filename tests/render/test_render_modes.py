@@ -76,32 +76,43 @@ def test_every_variant_builds_every_module(tree: Tree) -> None:
             assert app["spec"]["syncPolicy"]["automated"]["prune"] is True
 
 
+def assert_restricted(deployment: dict) -> None:
+    spec = pod_spec(deployment)
+    assert list(violations(spec)) == [], deployment["metadata"]["name"]
+    pod = spec["securityContext"]
+    assert pod["runAsNonRoot"] is True
+    assert isinstance(pod["runAsUser"], int) and pod["runAsUser"] > 0
+    assert pod["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert spec["automountServiceAccountToken"] is False
+    for container in containers(deployment):
+        ctx = container["securityContext"]
+        assert ctx["allowPrivilegeEscalation"] is False, container["name"]
+        assert ctx["capabilities"]["drop"] == ["ALL"], container["name"]
+        assert "add" not in ctx["capabilities"]
+        assert ctx["readOnlyRootFilesystem"] is True, container["name"]
+        assert ctx["runAsNonRoot"] is True
+        assert ctx["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert not ctx.get("privileged")
+        # A read-only root needs a writable /tmp.
+        assert any(m["mountPath"] == "/tmp" for m in container["volumeMounts"]), container["name"]
+        assert container["resources"]["limits"] and container["resources"]["requests"]
+    assert all(set(v) - {"name"} <= {"emptyDir", "persistentVolumeClaim", "configMap", "csi"} for v in spec["volumes"])
+
+
 @pytest.mark.parametrize("env", ENVS)
 def test_deployments_meet_pod_security_restricted(tree: Tree, env: str) -> None:
     deployments = tree.of_kind("Deployment", env)
     assert len(deployments) == 6  # (inference + file API) x 3 modules
     for deployment in deployments:
-        spec = pod_spec(deployment)
-        assert list(violations(spec)) == [], deployment["metadata"]["name"]
-        pod = spec["securityContext"]
-        assert pod["runAsNonRoot"] is True
-        assert isinstance(pod["runAsUser"], int) and pod["runAsUser"] > 0
-        assert pod["seccompProfile"] == {"type": "RuntimeDefault"}
-        assert spec["automountServiceAccountToken"] is False
-        for container in containers(deployment):
-            ctx = container["securityContext"]
-            assert ctx["allowPrivilegeEscalation"] is False, container["name"]
-            assert ctx["capabilities"]["drop"] == ["ALL"], container["name"]
-            assert "add" not in ctx["capabilities"]
-            assert ctx["readOnlyRootFilesystem"] is True, container["name"]
-            assert ctx["runAsNonRoot"] is True
-            assert ctx["seccompProfile"] == {"type": "RuntimeDefault"}
-            assert not ctx.get("privileged")
-            # A read-only root needs a writable /tmp.
-            assert any(m["mountPath"] == "/tmp" for m in container["volumeMounts"]), container["name"]
-            assert container["resources"]["limits"] and container["resources"]["requests"]
-        assert all(set(v) - {"name"} <= {"emptyDir", "persistentVolumeClaim", "configMap", "csi"} for v in spec["volumes"])
+        assert_restricted(deployment)
         assert deployment["spec"]["replicas"] == 2
+
+
+def test_golden_deployments_meet_pod_security_restricted(golden: Tree) -> None:
+    deployments = golden.of_kind("Deployment")
+    assert len(deployments) == 8  # (inference + file API) x 2 modules x dev, prod
+    for deployment in deployments:
+        assert_restricted(deployment)
 
 
 @pytest.mark.parametrize("env", ENVS)
