@@ -27,7 +27,7 @@ def check_paths(paths: list[Path], context: LintContext) -> CheckResult:
         modules.append(module)
         diagnostics.extend(problems)
     diagnostics.sort(key=Diagnostic.sort_key)
-    return CheckResult(modules, _unique(diagnostics))
+    return CheckResult(modules, unique(diagnostics))
 
 
 def check_module(source: loader.ModuleSource, context: LintContext) -> tuple[Module, list[Diagnostic]]:
@@ -44,6 +44,6 @@ def check_module(source: loader.ModuleSource, context: LintContext) -> tuple[Mod
     return module, diagnostics
 
 
-def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+def unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Sorted diagnostics without repeats (two rules may see the same mistake)."""
     return [d for i, d in enumerate(diagnostics) if i == 0 or d.sort_key() != diagnostics[i - 1].sort_key()]

@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, check
+from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, paths, select_environments
 
 
 def register(commands) -> None:
@@ -14,44 +14,48 @@ def register(commands) -> None:
     build.add_argument("--env", action="append", default=None, metavar="NAME", help="render only these environments (repeatable)")
     add_overlays(build)
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 and list files when the output is stale")
+    build.add_argument("--no-cache", action="store_true", help="rebuild every module (default: skip unchanged ones)")
+    build.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: one per CPU)")
     build.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.build import OutputError, render_tree, stale_files, write_tree
+    from mlcc.build import build, record
+    from mlcc.buildcache import BuildCache
     from mlcc.diagnostics import has_errors
     from mlcc.formats.text import format_diagnostics
+    from mlcc.output import OutputError, stale_files, write_tree
     from mlcc.progress import Progress
 
-    environments, result = check(args)
-    diagnostics = result.diagnostics
-    if not has_errors(diagnostics):
-        progress = Progress("rendering", len(result.modules) * len(environments))
-        tree = render_tree(result.modules, environments, progress)
-        progress.close()
-        diagnostics = sorted(diagnostics + tree.diagnostics, key=lambda d: d.sort_key())
+    environments, env_problems, context = select_environments(args)
+    cache = None if args.no_cache else BuildCache.load(args.output)
+    progress = Progress("building modules", 0)
+    result = build(paths(args), environments, context, cache, args.jobs, progress, prune=not args.env)
+    progress.close()
+    diagnostics = env_problems + result.diagnostics
     if diagnostics:
-        sys.stderr.write(format_diagnostics(diagnostics, len(result.modules)))
+        sys.stderr.write(format_diagnostics(diagnostics, len(result.outputs)))
     if has_errors(diagnostics):
         print(f"mlcc: build failed; nothing under {args.output} was changed", file=sys.stderr)
         return EXIT_PROBLEMS
-    names = [e.name for e in environments]
-    every = not args.env  # a full build also clears the folders of environments that are gone
     if args.check:
-        stale = stale_files(args.output, tree.files, names, prune=every)
+        stale = stale_files(args.output, result.plan)
         for rel in stale:
             print(f"{args.output / rel}: stale")
         if stale:
             print(f"mlcc: {len(stale)} file(s) under {args.output} are not current; run `mlcc build -o {args.output}`", file=sys.stderr)
         return EXIT_PROBLEMS if stale else EXIT_OK
     try:
-        write_tree(args.output, tree.files, names, prune=every)
+        write_tree(args.output, result.plan)
     except (OutputError, OSError) as exc:
         print(f"mlcc: error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    modules = sum(1 for m in result.modules if m.resources)
+    if cache is not None:
+        record(cache, result)
+    modules = sum(1 for o in result.outputs if o.folders)
     print(
-        f"rendered {tree.objects} objects from {modules} module(s) for environment(s) "
-        f"{', '.join(names)} into {args.output}/ ({len(tree.files)} files)"
+        f"rendered {result.objects} objects from {modules} module(s) for environment(s) "
+        f"{', '.join(result.plan.environments)} into {args.output}/ "
+        f"({result.rebuilt} rebuilt, {len(result.outputs) - result.rebuilt} unchanged)"
     )
     return EXIT_OK

@@ -27,17 +27,16 @@ def paths(args: argparse.Namespace) -> list[Path]:
     return args.paths or [Path("modules")]
 
 
-def check(args: argparse.Namespace):
-    """Environments and modules, checked together: every problem of both in one list."""
+def select_environments(args: argparse.Namespace):
+    """The environments asked for (`--env`), their problems, and the lint context they imply."""
     from mlcc.environments import load_environments, registry_catalogs
-    from mlcc.frontend import check_paths
     from mlcc.rules.context import LintContext
 
-    environments, env_problems = load_environments(args.overlays)
+    environments, problems = load_environments(args.overlays)
     selected = getattr(args, "env", None)
     if selected:
         unknown = sorted(set(selected) - {e.name for e in environments})
-        if unknown and not env_problems:
+        if unknown and not problems:
             known = ", ".join(e.name for e in environments)
             raise UsageError(f"unknown environment(s) {', '.join(unknown)}; known: {known}")
         environments = [e for e in environments if e.name in selected]
@@ -45,6 +44,14 @@ def check(args: argparse.Namespace):
         registries=registry_catalogs(environments),
         check_entrypoints=not getattr(args, "no_entrypoint", False),
     )
+    return environments, problems, context
+
+
+def check(args: argparse.Namespace):
+    """Environments and modules, checked together: every problem of both in one list."""
+    from mlcc.frontend import check_paths
+
+    environments, problems, context = select_environments(args)
     result = check_paths(paths(args), context)
-    result.diagnostics = env_problems + result.diagnostics
+    result.diagnostics = problems + result.diagnostics
     return environments, result
