@@ -18,15 +18,15 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from mlcc import loader
-from mlcc.buildcache import BuildCache, fingerprint, input_key
+from mlcc.buildcache import BuildCache, Snapshot, snapshot_inputs
 from mlcc.diagnostics import Diagnostic, has_errors
 from mlcc.environments import Environment
 from mlcc.frontend import unique
 from mlcc.moduleoutput import ModuleOutput
-from mlcc.output import OutputPlan, folder_files
+from mlcc.output import OutputPlan
 from mlcc.progress import Progress
-from mlcc.render import argocd
 from mlcc.rules.context import LintContext
+from mlcc.yamlio import dump_yaml
 
 # Below this many modules to build, worker start-up costs more than it saves.
 PARALLEL_FROM = 16
@@ -37,7 +37,7 @@ class BuildResult:
     plan: OutputPlan
     diagnostics: list[Diagnostic] = field(default_factory=list)
     outputs: list[ModuleOutput] = field(default_factory=list)
-    keys: dict[str, str] = field(default_factory=dict)  # module root → cache key
+    inputs: dict[str, Snapshot] = field(default_factory=dict)  # module root → its files before the build
     rebuilt: int = 0
 
     @property
@@ -60,12 +60,11 @@ def build(
 ) -> BuildResult:
     sources, diagnostics = loader.discover(paths)
     result = BuildResult(OutputPlan([e.name for e in environments], prune=prune), diagnostics)
-    env_key = fingerprint(environments) if cache is not None else ""
     todo = []
     for source in sources:
-        key = input_key(source.root, env_key) if cache is not None else ""
-        result.keys[str(source.root)] = key
-        hit = cache.lookup(str(source.root), key) if cache is not None else None
+        root = str(source.root)
+        result.inputs[root] = snapshot_inputs(root) if cache is not None else {}
+        hit = cache.lookup(root, result.inputs[root]) if cache is not None else None
         if hit is not None:
             result.outputs.append(hit)
         else:
@@ -81,7 +80,7 @@ def build(
     result.diagnostics += _shared_namespaces(result.outputs)
     if not has_errors(result.diagnostics):
         for env in environments:
-            result.diagnostics += _applications(env, result.outputs, result.plan)
+            _applications(env, result.outputs, result.plan, cache)
         for output in result.outputs:
             for folder, files in output.folders.items():
                 _plan_folder(result.plan, folder, files)
@@ -113,22 +112,15 @@ def _plan_folder(plan: OutputPlan, folder: str, files: dict[str, str] | None) ->
     plan.files.update({f"{folder}/{name}": text for name, text in files.items()})
 
 
-def _applications(env: Environment, outputs: list[ModuleOutput], plan: OutputPlan) -> list[Diagnostic]:
-    """The env's Argo CD folder: an Application per module folder (cheap, so always rebuilt)."""
-    built = [o for o in outputs if f"{env.name}/{o.namespace}" in o.folders and o.namespace_at is not None]
-    apps = [argocd.emit(env, o.namespace, o.name, o.namespace_at) for o in built]
-    # An unchanged module's Application was verified when the module was built.
-    new = [app for app, o in zip(apps, built) if o.folders[f"{env.name}/{o.namespace}"] is not None]
-    problems = _verify(new) if new else []
-    if apps and not problems:
-        _plan_folder(plan, f"{env.name}/argocd", folder_files(apps, source_map=False))
-    return problems
-
-
-def _verify(items) -> list[Diagnostic]:
-    from mlcc.verify import verify  # jsonschema and the Kubernetes schemas: only when needed
-
-    return verify(items)
+def _applications(env: Environment, outputs: list[ModuleOutput], plan: OutputPlan, cache: BuildCache | None) -> None:
+    """The env's Argo CD folder: every module's Application (made and checked with the module)."""
+    files = dict(sorted(o.applications[env.name] for o in outputs if env.name in o.applications))
+    if files:
+        kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": list(files)}
+        files["kustomization.yaml"] = dump_yaml(kustomization)
+        folder = f"{env.name}/argocd"
+        unchanged = cache is not None and cache.unchanged(folder, files)
+        _plan_folder(plan, folder, None if unchanged else files)
 
 
 def _shared_namespaces(outputs: list[ModuleOutput]) -> list[Diagnostic]:
@@ -157,6 +149,9 @@ def record(cache: BuildCache, result: BuildResult) -> None:
     """After a successful write: remember what each rebuilt module produced."""
     for output in result.outputs:
         if any(files is not None for files in output.folders.values()):
-            cache.store(output.root, result.keys[output.root], output, sorted(output.folders))
-    cache.forget_missing(set(result.keys))
+            cache.store(output, result.inputs[output.root])
+    for folder in result.plan.write:
+        if folder.endswith("/argocd"):
+            cache.store_folder(folder)
+    cache.forget_except(set(result.inputs))
     cache.save()

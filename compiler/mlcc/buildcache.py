@@ -1,11 +1,11 @@
 """Skip modules whose inputs have not changed since the last build into the same folder.
 
-A module's key hashes its own files (manifests and code; not its `data/`
-seeds), the environments it is built for, and mlcc's own source. A hit also
-needs its output folders on disk exactly as that build left them (checked by
-size and mtime, falling back to content), so a hand-edited output is rebuilt.
-The cache lives in `.mlcc-cache/` of the working directory, never in the
-committed output: it holds machine-specific times.
+A module is reused when the environments and mlcc itself are the same, its own
+files (manifests and code, not its `data/` seeds) are the same — by size and
+mtime, or else by content — and its output folders are on disk exactly as that
+build left them (a hand-edited output is rebuilt). The cache lives in
+`.mlcc-cache/` of the working directory, never in the committed output: it
+holds machine-specific times.
 """
 
 from __future__ import annotations
@@ -22,29 +22,43 @@ from mlcc.environments import Environment
 from mlcc.moduleoutput import ModuleOutput
 
 CACHE_FILE = Path(".mlcc-cache") / "build.json"
-FORMAT = 1
+FORMAT = 3
 _SKIP_DIRS = {"data", "__pycache__"}
+
+Snapshot = dict[str, list[int]]  # relative path → [size, mtime_ns]
 
 
 def fingerprint(environments: list[Environment]) -> str:
+    """What every module's output also depends on: the environments and mlcc's own source."""
     envs = [env.model_dump(mode="json", by_alias=True) for env in environments]
     return _sha(json.dumps({"mlcc": _mlcc_source_hash(), "environments": envs}, sort_keys=True).encode())
 
 
-def input_key(root: Path, environments_fingerprint: str) -> str:
-    digest = hashlib.sha256(environments_fingerprint.encode())
-    for path in _input_files(root):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def _input_files(root: Path) -> list[Path]:
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-        found += [Path(folder, f) for f in sorted(files) if not f.startswith(".")]
+def snapshot_inputs(root: str) -> Snapshot:
+    found: Snapshot = {}
+    _scan(root, "", found)
     return found
+
+
+def _scan(folder: str, prefix: str, found: Snapshot) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                if entry.name not in _SKIP_DIRS:
+                    _scan(entry.path, f"{prefix}{entry.name}/", found)
+            elif entry.is_file():
+                stat = entry.stat()
+                found[prefix + entry.name] = [stat.st_size, stat.st_mtime_ns]
+
+
+def content_key(root: str, inputs: Snapshot) -> str:
+    digest = hashlib.sha256()
+    for rel in sorted(inputs):
+        with open(os.path.join(root, rel), "rb") as handle:
+            digest.update(rel.encode() + b"\0" + handle.read() + b"\0")
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -62,54 +76,81 @@ def _sha(data: bytes) -> str:
 
 
 class BuildCache:
-    def __init__(self, output: Path, data: dict[str, Any] | None = None) -> None:
-        self.output = output
+    def __init__(self, output: Path, env_key: str, data: dict[str, Any] | None = None) -> None:
+        self.output, self.env_key = output, env_key
         self.data = data if data and data.get("format") == FORMAT else {"format": FORMAT, "outputs": {}}
-        self.entries: dict[str, Any] = self.data["outputs"].setdefault(str(output.resolve()), {})
+        by_output = self.data["outputs"].setdefault(str(output.resolve()), {"modules": {}, "folders": {}})
+        self.entries: dict[str, Any] = by_output["modules"]
+        self.folders: dict[str, Any] = by_output["folders"]  # shared folders (Argo CD), by snapshot
 
     @classmethod
-    def load(cls, output: Path) -> "BuildCache":
+    def load(cls, output: Path, environments: list[Environment]) -> "BuildCache":
         try:
-            return cls(output, json.loads(CACHE_FILE.read_text()))
+            data = json.loads(CACHE_FILE.read_text())
         except (OSError, ValueError):
-            return cls(output)
+            data = None
+        return cls(output, fingerprint(environments), data)
 
-    def lookup(self, root: str, key: str) -> ModuleOutput | None:
+    def lookup(self, root: str, inputs: Snapshot) -> ModuleOutput | None:
         entry = self.entries.get(root)
-        if not entry or entry["key"] != key or not all(self._intact(f, files) for f, files in entry["folders"].items()):
+        if not entry or entry["envKey"] != self.env_key:
+            return None
+        if entry["inputs"] != inputs and entry["key"] != content_key(root, inputs):
+            return None
+        if not all(self._intact(folder, files) for folder, files in entry["folders"].items()):
             return None
         at = entry["namespaceAt"]
         return ModuleOutput(
             root, entry["name"], entry["namespace"], Location(*at) if at else None,
-            folders={folder: None for folder in entry["folders"]}, objects=entry["objects"],
+            folders={folder: None for folder in entry["folders"]},
+            applications={env: tuple(app) for env, app in entry["applications"].items()},  # type: ignore[misc]
+            objects=entry["objects"],
         )
 
+    def unchanged(self, folder: str, files: dict[str, str]) -> bool:
+        """A shared folder whose new files equal what the last build wrote and is still on disk."""
+        recorded = self.folders.get(folder)
+        if recorded is None or recorded.keys() != files.keys():
+            return False
+        if any(_sha(text.encode()) != recorded[name][2] for name, text in files.items()):
+            return False
+        return self._intact(folder, recorded)
+
+    def store_folder(self, folder: str) -> None:
+        self.folders[folder] = self._snapshot(folder)
+
     def _intact(self, folder: str, recorded: dict[str, list]) -> bool:
-        path = self.output / folder
+        path = os.path.join(self.output, folder)
         try:
-            names = sorted(p.name for p in path.iterdir())
+            with os.scandir(path) as entries:
+                found = {e.name: e.stat() for e in entries}
         except OSError:
             return False
-        if names != sorted(recorded):
+        if found.keys() != recorded.keys():
             return False
         for name, (size, mtime, sha) in recorded.items():
-            stat = (path / name).stat()
+            stat = found[name]
             if stat.st_size != size:
                 return False
-            if stat.st_mtime_ns != mtime and _sha((path / name).read_bytes()) != sha:
-                return False
+            if stat.st_mtime_ns != mtime:
+                with open(os.path.join(path, name), "rb") as handle:
+                    if _sha(handle.read()) != sha:
+                        return False
         return True
 
-    def store(self, root: str, key: str, output: ModuleOutput, folders: list[str]) -> None:
-        """Record a module just written (its files are on disk now)."""
+    def store(self, output: ModuleOutput, inputs: Snapshot) -> None:
+        """Record a module just written; `inputs` is its snapshot from before it was built."""
         at = output.namespace_at
-        self.entries[root] = {
-            "key": key,
+        self.entries[output.root] = {
+            "envKey": self.env_key,
+            "inputs": inputs,
+            "key": content_key(output.root, inputs),
             "name": output.name,
             "namespace": output.namespace,
             "namespaceAt": [at.file, at.line, at.column, at.length] if at else None,
             "objects": output.objects,
-            "folders": {folder: self._snapshot(folder) for folder in folders},
+            "folders": {folder: self._snapshot(folder) for folder in sorted(output.folders)},
+            "applications": {env: list(app) for env, app in output.applications.items()},
         }
 
     def _snapshot(self, folder: str) -> dict[str, list]:
@@ -119,7 +160,7 @@ class BuildCache:
             snapshot[path.name] = [stat.st_size, stat.st_mtime_ns, _sha(path.read_bytes())]
         return snapshot
 
-    def forget_missing(self, roots: set[str]) -> None:
+    def forget_except(self, roots: set[str]) -> None:
         for root in set(self.entries) - roots:
             del self.entries[root]
 

@@ -10,10 +10,12 @@ from mlcc.environments import Environment
 from mlcc.frontend import check_module
 from mlcc.loader import ModuleSource
 from mlcc.moduleoutput import ModuleOutput
+from mlcc.render import argocd
 from mlcc.render.module import render_module
 from mlcc.output import folder_files
 from mlcc.rules.context import LintContext
 from mlcc.verify import verify
+from mlcc.yamlio import dump_yaml
 
 
 def build_module(source: ModuleSource, environments: list[Environment], context: LintContext) -> ModuleOutput:
@@ -27,9 +29,11 @@ def build_module(source: ModuleSource, environments: list[Environment], context:
         return out
     for env in environments:
         items, problems = render_module(module, env)
-        problems += verify(items)
+        application = argocd.emit(env, module.namespace, module.name, out.namespace_at)
+        problems += verify([*items, application])
         out.diagnostics += problems
         if not problems:
             out.folders[f"{env.name}/{module.namespace}"] = folder_files(items)
+            out.applications[env.name] = (application.file_name, dump_yaml(application.obj))
             out.objects += len(items)
     return out

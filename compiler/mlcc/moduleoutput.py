@@ -16,6 +16,8 @@ class ModuleOutput:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # "<env>/<namespace>" → {file name: text}, or None when the folder on disk is current (cache hit)
     folders: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    # env → (file name, YAML) of the module's Argo CD Application
+    applications: dict[str, tuple[str, str]] = field(default_factory=dict)
     objects: int = 0
 
     @property
