@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from mlcc.fastyaml import load_documents
 from mlcc.diagnostics import Diagnostic, Location
 from mlcc.source import Document, SourceFile
 
@@ -152,6 +153,9 @@ def parse_source(source: SourceFile) -> tuple[list[Document], list[Diagnostic]]:
     A syntax error ends a YAML stream, so parsing restarts at the next `---` line
     (line numbers kept), and each broken document gets its own diagnostic.
     """
+    fast = load_documents(source.text, MAX_DEPTH)
+    if fast is not None:
+        return [Document(source, i, root, start_line=line) for i, (root, line) in enumerate(fast)], []
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = []
     lines = source.text.splitlines(keepends=True)
