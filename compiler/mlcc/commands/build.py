@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from mlcc.progress import Progress
 
     environments, env_problems, context = select_environments(args)
-    cache = None if args.no_cache else BuildCache.load(args.output)
+    cache = None if args.no_cache else BuildCache.load(args.output, environments)
     progress = Progress("building modules", 0)
     result = build(paths(args), environments, context, cache, args.jobs, progress, prune=not args.env)
     progress.close()
