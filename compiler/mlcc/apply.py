@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlcc.diagnostics import Location
+from mlcc.diagnostics import Diagnostic, Location, Severity
 from mlcc.render.objects import Emitted
 
 FIELD_MANAGER = "mlcc"
@@ -232,39 +232,24 @@ def dry_run(items: list[Emitted], api_client, force_conflicts: bool = False) -> 
     return outcomes
 
 
-# --- printing -------------------------------------------------------------------------
+# --- reporting ------------------------------------------------------------------------
+
+_HINTS = {
+    "NotFound": "the kind's CRD or the namespace is missing on this cluster",
+    "Forbidden": "your credentials may not write this kind here; ask for the RBAC, or use another --context",
+    "Conflict": "another field manager owns these fields; see --force-conflicts",
+}
 
 
-def where(loc: Location) -> str:
-    path = Path(loc.file)
-    shown = os.path.relpath(path) if path.is_absolute() else path.as_posix()
-    return f"{Path(shown).as_posix()}:{loc.line}:{loc.column}" if loc.line else Path(shown).as_posix()
-
-
-def format_outcome(outcome: Outcome) -> str:
-    severity = "error" if outcome.verdict == "rejected" else "note"
-    lines = [
-        f"{where(outcome.where)}: {severity}[apply/{outcome.reason}]: {outcome.label} "
-        f"{'rejected' if outcome.verdict == 'rejected' else 'not checked'} by the API server "
-        f"({outcome.status}): {outcome.message}"
-    ]
-    source = _source_line(outcome.where)
-    if source is not None:
-        gutter = " " * len(str(outcome.where.line))
-        lines += [f"{gutter} |", f"{outcome.where.line} | {source}"]
-    for name, message in outcome.causes:
-        lines.append(f"  = field {name}: {message}" if name else f"  = {message}")
-    return "\n".join(lines) + "\n"
-
-
-def _source_line(loc: Location) -> str | None:
-    if not loc.line:
-        return None
-    try:
-        with open(loc.file, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if number == loc.line:
-                    return line.rstrip("\n").expandtabs(1)
-    except OSError:
-        return None
-    return None
+def as_diagnostic(outcome: Outcome) -> Diagnostic:
+    """A rejection (or an object the server could not check) as a diagnostic at its source manifest."""
+    rejected = outcome.verdict == "rejected"
+    verdict = "rejected by" if rejected else "not checked by"
+    return Diagnostic(
+        "MLCC801" if rejected else "MLCC802",
+        f"{outcome.label} {verdict} the API server ({outcome.status} {outcome.reason}): {outcome.message}",
+        outcome.where,
+        severity=Severity.ERROR if rejected else Severity.NOTE,
+        hint=_HINTS.get(outcome.reason),
+        notes=tuple(f"field {name}: {message}" if name else message for name, message in outcome.causes),
+    )

@@ -39,6 +39,8 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     hint: str | None = None
     related: tuple[Location, ...] = field(default=())
+    # Further facts, one line each (e.g. the fields an API server named).
+    notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -94,6 +96,9 @@ CODES: dict[str, str] = {
     # 7xx: environments
     "MLCC701": "invalid environment",
     "MLCC702": "module cannot be rendered for this environment",
+    # 8xx: what a real cluster says (mlcc apply --dry-run=server)
+    "MLCC801": "API server rejects the object",
+    "MLCC802": "object not checked by the API server",
     # 9xx: mlcc's own output failed its checks (a bug in mlcc)
     "MLCC901": "rendered object is invalid",
 }

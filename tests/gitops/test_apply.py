@@ -169,16 +169,16 @@ def test_rejections_are_mapped_to_source_lines(repo, tmp_path):
     assert server.requests[0]["path"] == f"/api/v1/namespaces/{NS}"  # namespace first (sync-wave order)
 
     line, col = line_of(repo / "modules/iris/iris-mlcmp.yaml", "name: iris-mlcmp")
-    assert f"modules/iris/iris-mlcmp.yaml:{line}:{col}: error[apply/Invalid]: Deployment {NS}/iris-mlcmp rejected" in out
-    assert "  = field spec.template.spec.containers[0].resources.requests: Invalid value: \"250m\": must be less than or equal to cpu limit of 200m" in out
-    assert "  = field spec.template.spec.volumes[0].emptyDir.sizeLimit:" in out
+    assert f"modules/iris/iris-mlcmp.yaml:{line}:{col}: error[MLCC801]: Deployment {NS}/iris-mlcmp rejected by the API server (422 Invalid)" in out
+    assert "= note: field spec.template.spec.containers[0].resources.requests: Invalid value: \"250m\": must be less than or equal to cpu limit of 200m" in out
+    assert "= note: field spec.template.spec.volumes[0].emptyDir.sizeLimit:" in out
 
     line, col = line_of(repo / "modules/iris/boxes.yaml", "name: models")
-    assert f"modules/iris/boxes.yaml:{line}:{col}: error[apply/NotFound]: ObjectBucketClaim {NS}/box-models rejected" in out
+    assert f"modules/iris/boxes.yaml:{line}:{col}: error[MLCC801]: ObjectBucketClaim {NS}/box-models rejected by the API server (404 NotFound)" in out
     assert "does not serve ObjectBucketClaim (objectbucket.io/v1alpha1)" in out
     assert "'objectbucketclaims.objectbucket.io' installed" in out
 
-    assert f"error[apply/Forbidden]: NetworkPolicy {NS}/default-deny rejected by the API server (403)" in out
+    assert f"error[MLCC801]: NetworkPolicy {NS}/default-deny rejected by the API server (403 Forbidden)" in out
     assert 'cannot patch resource \\"networkpolicies\\"' not in out and 'cannot patch resource "networkpolicies"' in out
 
     summary = out.strip().splitlines()[-1]
@@ -203,7 +203,7 @@ def test_missing_namespace_is_a_note_not_an_error(repo, tmp_path):
         config = kubeconfig(tmp_path / "kubeconfig", server.url)
         code, out, err = mlcc("apply", "--dry-run=server", "--kubeconfig", config, "--env", "dev", "modules/iris", cwd=repo)
     assert code == 0, out + err
-    assert f"note[apply/NotFound]: ServiceAccount {NS}/iris-mlcmp not checked" in out
+    assert f"note[MLCC802]: ServiceAccount {NS}/iris-mlcmp not checked by the API server (404 NotFound)" in out
     assert "does not exist on the cluster yet" in out
     assert ", 1 not checked of" in out
 

@@ -29,7 +29,7 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.apply import ClusterError, connect, dry_run, format_outcome
+    from mlcc.apply import ClusterError, as_diagnostic, connect, dry_run
     from mlcc.diagnostics import has_errors
     from mlcc.formats.text import format_diagnostics
 
@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
     except ClusterError as exc:
         print(f"mlcc: apply: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    for outcome in outcomes:
-        if outcome.verdict != "accepted":
-            sys.stdout.write(format_outcome(outcome))
+    reported = [as_diagnostic(o) for o in outcomes if o.verdict != "accepted"]
+    if reported:
+        sys.stdout.write(format_diagnostics(reported, len(result.modules)))
     rejected = sum(o.verdict == "rejected" for o in outcomes)
     unchecked = sum(o.verdict == "unchecked" for o in outcomes)
     accepted = len(outcomes) - rejected - unchecked

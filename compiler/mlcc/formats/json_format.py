@@ -19,6 +19,7 @@ def as_dict(d: Diagnostic) -> dict:
         "column": loc.column,
         "end_column": loc.column + loc.length if loc.line else 0,
         "hint": d.hint,
+        "notes": list(d.notes),
     }
 
 

@@ -60,7 +60,7 @@ def _location(loc: Location) -> dict:
 
 
 def _result(d: Diagnostic, index: int) -> dict:
-    text = d.message + (f" (help: {d.hint})" if d.hint else "")
+    text = "\n".join([d.message, *d.notes]) + (f" (help: {d.hint})" if d.hint else "")
     result = {
         "ruleId": d.code,
         "ruleIndex": index,

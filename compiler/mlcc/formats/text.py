@@ -26,10 +26,11 @@ def format_one(d: Diagnostic) -> str:
             f"{loc.line} | {source.expandtabs(1)}",
             f"{gutter} | {' ' * (loc.column - 1)}{'^' * max(loc.length, 1)}",
         ]
-        if d.hint:
-            lines.append(f"{gutter} = help: {d.hint}")
-    elif d.hint:
-        lines.append(f"  = help: {d.hint}")
+    else:
+        gutter = " "
+    lines += [f"{gutter} = note: {note}" for note in d.notes]
+    if d.hint:
+        lines.append(f"{gutter} = help: {d.hint}")
     return "\n".join(lines) + "\n"
 
 
