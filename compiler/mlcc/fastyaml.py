@@ -22,8 +22,9 @@ _RESOLVER = VersionedResolver(version=(1, 2))
 _INT = re.compile(r"[-+]?[0-9]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _TRUE = {"true", "True", "TRUE"}
-# Characters that may start an alias, anchor, tag or merge key, or a directive: leave those to ruamel.
-_UNUSUAL = re.compile(r"[&*!]|<<|^%", re.M)
+# What may start an alias, anchor, tag, merge key or directive, and the characters YAML 1.1
+# (libyaml) counts as line breaks but YAML 1.2 (ruamel) does not: leave those files to ruamel.
+_UNUSUAL = re.compile("[&*!\x85\u2028\u2029]|<<|^%", re.M)
 _Loader = getattr(yaml, "CSafeLoader", None)
 
 

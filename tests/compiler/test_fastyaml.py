@@ -54,14 +54,15 @@ def check(text: str) -> None:
         assert_same(root, other)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(trees, st.booleans())
-def test_random_documents_read_the_same(tree, flow):
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(trees, st.booleans(), st.booleans())
+def test_random_documents_read_the_same(tree, flow, crlf):
     yaml = YAML(typ="rt")
     yaml.default_flow_style = flow
     buffer = io.StringIO()
     yaml.dump({"root": tree}, buffer)
-    check(buffer.getvalue())
+    text = buffer.getvalue()
+    check(text.replace("\n", "\r\n") if crlf else text)
 
 
 @pytest.mark.parametrize("folder", ["modules", "overlays", "tests/compiler/cases"])

@@ -82,7 +82,7 @@ def test_text_python_entry_point_diagnostic_shows_the_def_line():
     assert block[3] == "  | " + "^" * len("async def inference")
 
 
-JSON_KEYS = {"code", "severity", "title", "message", "file", "line", "column", "end_column", "hint"}
+JSON_KEYS = {"code", "severity", "title", "message", "file", "line", "column", "end_column", "hint", "notes"}
 
 
 def test_json_has_the_documented_keys(corpus_runs):
