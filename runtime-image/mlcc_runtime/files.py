@@ -95,26 +95,44 @@ class FileExchange:
         request_id = request_id or uuid.uuid4().hex
         folder = (folder or self.root).resolve()
         owned = folder != self.root  # a request folder is removed as a whole by the caller
-        for out in outputs:
-            if out["datatype"] != "FILE":
-                continue
-            keys = []
-            for value in out["data"]:
-                local = self._output_path(value, folder, out["name"])
-                relative = (local.relative_to(folder) if owned and local.is_relative_to(folder)
-                            else Path(local.name)).as_posix()
-                key = self.output_key(user, request_id, relative)
-                extra = {"ContentType": out.get("content_type")
-                         or mimetypes.guess_type(local.name)[0] or "application/octet-stream"}
-                try:
-                    s3.client().upload_file(str(local), self.box.bucket, self.prefix + key,
-                                            ExtraArgs=extra)
-                except Exception as exc:
-                    raise s3.as_api_error(exc, f"upload output {out['name']!r}") from None
-                if not (owned and local.is_relative_to(folder)):
-                    local.unlink(missing_ok=True)  # uploaded: the runtime owns the files folder
-                keys.append(key)
-            out["data"] = keys
+        uploaded: list[str] = []
+        loose: list[Path] = []  # files outside the request folder: removed here, stored or not
+        try:
+            for out in outputs:
+                if out["datatype"] != "FILE":
+                    continue
+                keys = []
+                for value in out["data"]:
+                    local = self._output_path(value, folder, out["name"])
+                    inside = owned and local.is_relative_to(folder)
+                    if not inside:
+                        loose.append(local)
+                    relative = (local.relative_to(folder) if inside else Path(local.name)).as_posix()
+                    key = self.output_key(user, request_id, relative)
+                    extra = {"ContentType": out.get("content_type")
+                             or mimetypes.guess_type(local.name)[0] or "application/octet-stream"}
+                    try:
+                        s3.client().upload_file(str(local), self.box.bucket, self.prefix + key,
+                                                ExtraArgs=extra)
+                    except Exception as exc:
+                        raise s3.as_api_error(exc, f"upload output {out['name']!r}") from None
+                    uploaded.append(key)
+                    keys.append(key)
+                out["data"] = keys
+        except BaseException:
+            # The caller gets an error, so no output of this request may stay half-stored.
+            self._delete_quietly(uploaded)
+            raise
+        finally:
+            for local in loose:  # the runtime owns the files folder: never leave strays
+                local.unlink(missing_ok=True)
+
+    def _delete_quietly(self, keys: list[str]) -> None:
+        for key in keys:
+            try:
+                s3.client().delete_object(Bucket=self.box.bucket, Key=self.prefix + key)
+            except Exception:  # best effort: the store is failing already
+                pass
 
     def _output_path(self, value: object, folder: Path, name: str) -> Path:
         if type(value) is not str or not value:

@@ -36,7 +36,11 @@ class ModelSlot:
         return self._invoke(parameters, inputs, output_fields)
 
     def _invoke(self, parameters: list[dict], inputs: list[dict], output_fields: list[dict]) -> Any:
-        result = self._function(parameters, inputs, output_fields, self._model_key, self._model)
+        try:
+            result = self._function(parameters, inputs, output_fields, self._model_key, self._model)
+        except (SystemExit, KeyboardInterrupt) as exc:
+            # sys.exit() in user code must not unwind the server's event loop: a plain failure.
+            raise RuntimeError(f"inference function raised {type(exc).__name__}") from exc
         if type(result) is not tuple or len(result) != 2:
             raise ApiError(500, "inference function must return a tuple (outputs, model)")
         outputs, self._model = result

@@ -38,13 +38,29 @@ def client(endpoint: str | None = None) -> Any:
                 or "us-east-1",
                 config=Config(
                     s3={"addressing_style": style},
-                    retries={"max_attempts": 3, "mode": "standard"},
-                    connect_timeout=5,
-                    read_timeout=60,
+                    retries={"max_attempts": _env_int("AWS_MAX_ATTEMPTS", 3), "mode": "standard"},
+                    connect_timeout=_env_float("MLCC_S3_CONNECT_TIMEOUT", 5.0),
+                    read_timeout=_env_float("MLCC_S3_READ_TIMEOUT", 60.0),
                     signature_version="s3v4",
                 ),
             )
         return _clients[endpoint]
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name) or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name) or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -68,7 +84,13 @@ def is_not_found(exc: BaseException) -> bool:
 
 def as_api_error(exc: BaseException, action: str) -> ApiError:
     """Map a botocore failure to 502 (the store answered badly) or 503 (store unreachable)."""
-    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
 
     # boto3's transfer manager wraps the store's answer (S3UploadFailedError): report the cause.
     inner: BaseException | None = exc
@@ -78,8 +100,11 @@ def as_api_error(exc: BaseException, action: str) -> ApiError:
     if isinstance(exc, ClientError):
         code = error_code(exc) or "error"
         return ApiError(502, f"file box refused to {action}: {code}")
+    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
+        return ApiError(503, f"file box did not answer in time, could not {action}")
     if isinstance(exc, (EndpointConnectionError, ConnectionError)) or "connect" in type(exc).__name__.lower():
         return ApiError(503, f"file box is unreachable, could not {action}")
     if isinstance(exc, BotoCoreError):
-        return ApiError(502, f"file box error, could not {action}: {exc}")
+        # Not str(exc): botocore messages carry the internal endpoint URL.
+        return ApiError(502, f"file box error, could not {action}: {type(exc).__name__}")
     return ApiError(502, f"file box error, could not {action}: {type(exc).__name__}")

@@ -93,28 +93,36 @@ class Service:
         user = self.user_of(user_header)
         loop = asyncio.get_running_loop()
         request_id, folder = await loop.run_in_executor(None, exchange.new_request_dir)
+        abandoned: list[Any] = []  # the function's future, when it outlived the timeout
         try:
             await loop.run_in_executor(None, exchange.download_inputs, request.inputs, user,
                                        folder)
-            outputs = await self._call(request)
+            outputs = await self._call(request, abandoned)
             await loop.run_in_executor(None, exchange.upload_outputs, outputs, user, request_id,
                                        folder)
             return outputs
         finally:
-            await loop.run_in_executor(None, exchange.remove, folder)
+            if abandoned:
+                # The function still runs and may still write into the folder: remove it when
+                # the function is done, not now (else its late files would be strays).
+                abandoned[0].add_done_callback(lambda _: exchange.remove(folder))
+            else:
+                await loop.run_in_executor(None, exchange.remove, folder)
 
-    async def _call(self, request: InferenceRequest) -> list[dict]:
+    async def _call(self, request: InferenceRequest, abandoned: list[Any] | None = None) -> list[dict]:
         if self.executor is None:
             raise ApiError(503, "service is not ready")
         started = time.perf_counter()
-        future = asyncio.get_running_loop().run_in_executor(
-            self.executor, self.slot.call, request.parameters, request.inputs,
-            request.output_fields)
+        work = self.executor.submit(self.slot.call, request.parameters, request.inputs,
+                                    request.output_fields)
+        future = asyncio.wrap_future(work)
         timeout = self.settings.timeout
         try:
             raw = await (asyncio.wait_for(future, timeout) if timeout > 0 else future)
         except asyncio.TimeoutError:
             # The thread cannot be killed; it finishes in the background and its result is dropped.
+            if abandoned is not None:
+                abandoned.append(work)
             raise ApiError(504, f"inference did not finish within {timeout:g} s") from None
         except ApiError:
             raise
