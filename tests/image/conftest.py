@@ -8,6 +8,7 @@ missing or the tests do not run as root. Deselect them with ``pytest -m "not ima
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -66,6 +67,25 @@ def rendered(tmp_path_factory) -> dict[str, Any]:
         if "value" in var and "$(" not in var["value"]:
             env[var["name"]] = var["value"]
     return {"pod": pod, "init": init, "app": app, "env": env}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefetch_rootfs() -> Iterator[None]:
+    """debootstrap the developer suites in the background while the runtime base is made (a cold
+    cache costs minutes per suite); ``rootfs_tarball`` locks, so users simply wait for it."""
+    def fetch(suite: str) -> None:
+        try:
+            it.rootfs_tarball(suite)
+        except Exception:  # noqa: BLE001 - the fixture that needs it retries and reports
+            pass
+
+    threads = [threading.Thread(target=fetch, args=(suite,), daemon=True)
+               for suite in DEVELOPER_SUITES if suite != RUNTIME_SUITE]
+    for thread in threads:
+        thread.start()
+    yield
+    for thread in threads:
+        thread.join()
 
 
 @pytest.fixture(scope="session")

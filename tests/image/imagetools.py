@@ -66,7 +66,8 @@ def run(cmd: Sequence[str], timeout: float = 1800, **kwargs) -> subprocess.Compl
     result = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout, **kwargs)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {result.returncode}\n"
-                           f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}")
+                           f"--- stdout\n{result.stdout[-4000:]}\n"
+                           f"--- stderr\n{result.stderr[-4000:]}")
     return result
 
 
@@ -117,7 +118,8 @@ def base_image(suite: str) -> str:
             buildah("add", ctr, str(tarball), "/")
             if ca:  # trust what the host trusts: egress here goes through a TLS-intercepting proxy
                 buildah("copy", ctr, str(HOST_CA), str(HOST_CA))
-            buildah("run", "--isolation", "chroot", ctr, "--", "python3", "-m", "venv", "/opt/python")
+            buildah("run", "--isolation", "chroot", ctr, "--",
+                    "python3", "-m", "venv", "/opt/python")
             buildah("config", "--env", f"PATH={PATH_ENV}", "--env", "LANG=C.UTF-8",
                     "--env", f"PIP_CERT={HOST_CA}", "--env", "PIP_DISABLE_PIP_VERSION_CHECK=1",
                     "--cmd", "python3", ctr)
@@ -201,7 +203,7 @@ class Container:
               workdir: str | None = None, timeout: float = 60) -> Iterator[str]:
         """Run a server in the container (foreground, host network); yields its base URL once
         ``/v2/health/ready`` answers 200, stops it afterwards."""
-        log = CACHE / "run" / f"serve-{self.name}.log"
+        log = CACHE / "logs" / f"serve-{self.name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "w+") as out:
             proc = subprocess.Popen(self._run_args(cmd, env, volumes, user, workdir),

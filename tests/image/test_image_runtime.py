@@ -5,8 +5,11 @@ iris example from a module image built ``FROM`` it (injection mode "image")."""
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 import imagetools as it
 from imagetools import IRIS
@@ -40,22 +43,30 @@ def assert_iris_predicts(base: str) -> None:
     assert outputs["species"]["data"] == [s for _, _, s in SAMPLES]
 
 
-def test_image_runs_as_uid_10001_with_the_runtime_entrypoint(runtime_image, container_factory):
+@pytest.fixture(scope="module")
+def runtime_ctr(runtime_image):
+    """One working container of the runtime image for the read-only checks (with vfs storage every
+    container is a full copy of the image)."""
+    ctr = it.Container(runtime_image)
+    yield ctr
+    ctr.remove()
+
+
+def test_image_runs_as_uid_10001_with_the_runtime_entrypoint(runtime_image, runtime_ctr):
     config = it.image_config(runtime_image)["OCIv1"]["config"]
     assert config["User"] == "10001:10001"
     assert config["Entrypoint"] == ["mlcc-runtime"] and config["Cmd"] == ["serve"]
     assert "8002/tcp" in config.get("ExposedPorts", {})
-    ctr = container_factory(runtime_image)
+    ctr = runtime_ctr
     ids = ctr.run(["sh", "-c", "id -u; id -g; command -v mlcc-runtime"]).stdout.split()
     assert ids == ["10001", "10001", "/opt/venv/bin/mlcc-runtime"]
     assert "usage" in ctr.run(["mlcc-runtime", "--help"]).stdout.lower()
 
 
-def test_final_stage_has_no_build_tools(runtime_image, container_factory):
-    ctr = container_factory(runtime_image)
-    probe = ctr.run(["sh", "-c", "for t in gcc cc make git; do command -v $t || true; done; "
-                     "test -d /wheels || test -d /src || echo clean"])
-    assert probe.stdout.split() == ["clean"]
+def test_final_stage_has_no_build_tools(runtime_ctr):
+    script = ("for t in gcc cc make git strip; do command -v $t || true; done; "
+              "test -d /wheels || test -d /src || echo clean")
+    assert runtime_ctr.run(["sh", "-c", script]).stdout.split() == ["clean"]
 
 
 def test_image_size_is_within_budget(runtime_image, runtime_base):
@@ -64,7 +75,7 @@ def test_image_size_is_within_budget(runtime_image, runtime_base):
     assert size - base < RUNTIME_BUDGET
 
 
-def test_rendered_init_container_matches_the_image(rendered, runtime_image, container_factory):
+def test_rendered_init_container_matches_the_image(rendered, runtime_ctr):
     init, app, pod = rendered["init"], rendered["app"], rendered["pod"]
     command = init["command"]
     assert command[:2] == ["cp", "-a"] and command[2].endswith("/.")
@@ -77,18 +88,16 @@ def test_rendered_init_container_matches_the_image(rendered, runtime_image, cont
     assert "emptyDir" in volume
     assert "mlcc-runtime" in init["image"]
     assert pod["securityContext"]["runAsUser"] == 10001
-    ctr = container_factory(runtime_image)
-    listing = ctr.run(["sh", "-c", f"test -f {source}/mlcc_runtime/__main__.py && "
+    listing = runtime_ctr.run(["sh", "-c", f"test -f {source}/mlcc_runtime/__main__.py && "
                        f"test ! -e {source}/bin && ls {source}"]).stdout.split()
     for package in ("mlcc_runtime", "starlette", "uvicorn", "orjson", "prometheus_client",
                     "boto3"):
         assert package in listing
 
 
-def test_site_folder_carries_extension_modules_for_each_python(runtime_image, container_factory):
-    ctr = container_factory(runtime_image)
-    found = ctr.run(["sh", "-c", "cd /opt/mlcc-runtime/site && ls orjson uvloop httptools/parser"]
-                    ).stdout
+def test_site_folder_carries_extension_modules_for_each_python(runtime_ctr):
+    found = runtime_ctr.run(["sh", "-c", "cd /opt/mlcc-runtime/site && "
+                             "ls orjson uvloop httptools/parser"]).stdout
     for minor in ("311", "312", "313", "314"):
         assert f"orjson.cpython-{minor}-" in found
         assert f"loop.cpython-{minor}-" in found
