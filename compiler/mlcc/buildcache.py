@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from stat import S_ISDIR, S_ISREG
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,19 +46,33 @@ def _scan(folder: str, prefix: str, found: Snapshot) -> None:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            if entry.is_dir():
+            if entry.is_dir(follow_symlinks=False):  # a linked folder may loop back: not an input
                 if entry.name not in _SKIP_DIRS:
                     _scan(entry.path, f"{prefix}{entry.name}/", found)
-            elif entry.is_file():
+                continue
+            try:
                 stat = entry.stat()
+            except OSError:  # a dangling or looping link: the build reports it, the key notes it
+                found[prefix + entry.name] = [-1, -1]
+                continue
+            if S_ISREG(stat.st_mode):
                 found[prefix + entry.name] = [stat.st_size, stat.st_mtime_ns]
+            elif not S_ISDIR(stat.st_mode):  # a FIFO or device: never opened, only noted
+                found[prefix + entry.name] = [-2, -2]
 
 
 def content_key(root: str, inputs: Snapshot) -> str:
     digest = hashlib.sha256()
-    for rel in sorted(inputs):
-        with open(os.path.join(root, rel), "rb") as handle:
-            digest.update(rel.encode() + b"\0" + handle.read() + b"\0")
+    for rel, (size, _) in sorted(inputs.items()):
+        if size < 0:
+            digest.update(rel.encode() + b"\0special\0")
+            continue
+        try:
+            with open(os.path.join(root, rel), "rb") as handle:
+                content = handle.read()
+        except OSError:
+            content = b"\0unreadable"
+        digest.update(rel.encode() + b"\0" + content + b"\0")
     return digest.hexdigest()
 
 

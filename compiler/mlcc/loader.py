@@ -187,10 +187,12 @@ def _parse_stream(
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     yaml.max_depth = MAX_DEPTH
-    constructor, parser = yaml.get_constructor_parser(text)
-    yaml.reader.line = first_line  # marks, and so every position, count from the file's start
-    constructor.composer.warn_double_anchors = False  # legal YAML: the later anchor wins
+    parser = None
     try:
+        # Inside the try: the reader already rejects non-printable characters here.
+        constructor, parser = yaml.get_constructor_parser(text)
+        yaml.reader.line = first_line  # marks, and so every position, count from the file's start
+        constructor.composer.warn_double_anchors = False  # legal YAML: the later anchor wins
         while constructor.composer.check_node():
             node = constructor.composer.get_node()
             if node is None:
@@ -224,7 +226,8 @@ def _parse_stream(
             Diagnostic("MLCC101", f"cannot parse YAML: {exc}", Location(str(source.path), first_line + 1, 1))
         )
     finally:
-        parser.dispose()
+        if parser is not None:
+            parser.dispose()
     return None
 
 

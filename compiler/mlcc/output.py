@@ -115,12 +115,13 @@ def _swap(root: Path, staging: Path, write: list[str], removed: list[str]) -> No
     trash = staging / ".old"
     moved: list[str] = []  # folders whose old version is in the trash (or that had none)
     try:
+        replaced = set(write)
         for rel in [*removed, *write]:
             if (root / rel).exists():
                 (trash / rel).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(root / rel, trash / rel)
             moved.append(rel)
-            if rel in write:
+            if rel in replaced:
                 (root / rel).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(staging / rel, root / rel)
     except OSError:

@@ -151,10 +151,72 @@ def _pod_errors(pod: dict[str, Any]) -> list[str]:
 
 
 def _kubernetes_errors(obj: dict[str, Any]) -> list[str]:
-    validator = _kubernetes_validator(str(obj.get("apiVersion")), str(obj.get("kind")))
-    if validator is None:
+    kind = _kubernetes_validator(str(obj.get("apiVersion")), str(obj.get("kind")))
+    if kind is None:
         return [f"no Kubernetes {KUBERNETES_VERSION} schema for {obj.get('apiVersion')} {obj.get('kind')}"]
-    return _errors(validator, obj)
+    key = json.dumps(_skeleton(obj, kind.enum_values), sort_keys=True) if kind.enum_values is not None else None
+    if key is not None and key in kind.valid_skeletons:
+        return []
+    errors = _errors(kind.validator, obj)
+    if key is not None and not errors:
+        kind.valid_skeletons.add(key)
+    return errors
+
+
+class _KindSchema:
+    """A kind's validator, and what lets equal-shaped objects share one validation.
+
+    Validity under these schemas depends on an object's keys, its numbers and
+    the types of its values, and on strings only where an `enum` lists them.
+    So the skeleton — strings replaced by "" unless they are one of the kind's
+    enum values — is valid exactly when the object is: objects rendered from
+    different modules mostly share skeletons. `enum_values` is None for a
+    schema with any other string constraint; those objects are always validated.
+    Invalid objects are always validated in full, so messages show real values.
+    """
+
+    def __init__(self, validator, schema: dict[str, Any]) -> None:
+        self.validator = validator
+        self.enum_values = _enum_values(schema)
+        self.valid_skeletons: set[str] = set()
+
+
+# Keywords whose verdict can hang on a string's value. `format` is not among them: like
+# kubernetes-validate, the validator has no format checker, so formats are not asserted.
+_VALUE_DEPENDENT = ("pattern", "minLength", "maxLength", "const", "oneOf", "anyOf", "allOf", "not", "if")
+
+
+def _type_only(branches: Any) -> bool:
+    """oneOf/anyOf over bare types (int-or-string): decided by the type, which skeletons keep."""
+    return isinstance(branches, list) and all(isinstance(b, dict) and set(b) == {"type"} for b in branches)
+
+
+def _enum_values(schema: Any) -> frozenset[str] | None:
+    values: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if any(k in node and not (k in ("oneOf", "anyOf") and _type_only(node[k])) for k in _VALUE_DEPENDENT):
+                return None
+            for value in node.get("enum", ()):
+                if not isinstance(value, str) or value == "":
+                    return None
+                values.add(value)
+            stack.extend(v for k, v in node.items() if k != "enum")
+    return frozenset(values)
+
+
+def _skeleton(value: Any, keep: frozenset[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _skeleton(v, keep) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_skeleton(v, keep) for v in value]
+    if isinstance(value, str):
+        return value if value in keep else ""
+    return value
 
 
 @lru_cache(maxsize=None)
@@ -171,19 +233,22 @@ def _kubernetes_validator(api_version: str, kind: str):
     from referencing import Registry, Resource
 
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    if not re.fullmatch(r"[A-Za-z0-9]+", kind) or not re.fullmatch(r"[a-z0-9-]+", group_version):
+        return None  # no schema file can be named so (and the name must not reach the file system)
     folder = f"kubernetes-json-schema/v{_schema_version()}-local-strict"
     try:
         schema = utils.schema_contents(f"{folder}/{kind.lower()}-{group_version}.json", KUBERNETES_VERSION)
-    except FileNotFoundError:
+    except (FileNotFoundError, utils.VersionNotSupportedError):
         return None
     definitions = utils.schema_contents(f"{folder}/_definitions.json", KUBERNETES_VERSION)
     try:
         # References resolved once, up front: validation is then ~3x faster than
         # looking each one up in a registry on every object.
-        return jsonschema.Draft202012Validator(_inline(schema, definitions["$defs"], ()))
+        inlined = _inline(schema, definitions["$defs"], ())
+        return _KindSchema(jsonschema.Draft202012Validator(inlined), inlined)
     except RecursionError:  # a self-referencing type: keep the references
         registry = Resource.from_contents(definitions) @ (Resource.from_contents(schema) @ Registry())
-        return jsonschema.Draft202012Validator(schema, registry=registry)
+        return _KindSchema(jsonschema.Draft202012Validator(schema, registry=registry), {"not": "inspected"})
 
 
 def _inline(node: Any, definitions: dict[str, Any], trail: tuple[str, ...]) -> Any:
