@@ -1,7 +1,7 @@
 """`mlcc diff`: render a Git revision and the working tree in-process, compare them semantically.
 
 The base revision's modules and overlays are extracted with `git archive REF -- PATHS | tar -x` into
-a temporary folder and rendered with the same code as the working tree, so the comparison is of what
+a temporary folder; both sides go through `mlcc.build.build`, so the comparison is of exactly what
 `mlcc build` would write on each side.
 """
 
@@ -33,10 +33,11 @@ class Side:
 
 def render_side(label: str, paths: list[Path], overlays: Path | None, envs: list[str] | None,
                 strict_envs: bool = True) -> Side:
-    """Check and render `paths` with the environments of `overlays` (None: the built-in default)."""
-    from mlcc.environments import DEFAULT, load_environments
-    from mlcc.frontend import check_paths
-    from mlcc.environments import registry_catalogs
+    """What `mlcc build` would write for `paths` with the environments of `overlays` (None: built-in)."""
+    import yaml
+
+    from mlcc.build import build
+    from mlcc.environments import DEFAULT, load_environments, registry_catalogs
     from mlcc.rules.context import LintContext
 
     if overlays is None:
@@ -51,54 +52,19 @@ def render_side(label: str, paths: list[Path], overlays: Path | None, envs: list
             known = ", ".join(e.name for e in environments)
             raise UsageError(f"unknown environment(s) {', '.join(unknown)}; known: {known}")
         environments = [e for e in environments if e.name in envs]
-    side = Side(label)
+    side = Side(label, diagnostics=problems)
     if paths:
-        context = LintContext(registries=registry_catalogs(environments))
-        result = check_paths(paths, context)
-        side.modules = len(result.modules)
-        side.diagnostics = problems + result.diagnostics
-        if not has_errors(side.diagnostics):
-            side.objects, rendered = render_objects(result.modules, environments)
-            side.diagnostics = sorted(side.diagnostics + rendered, key=lambda d: d.sort_key())
-    else:
-        side.diagnostics = problems
+        result = build(paths, environments, LintContext(registries=registry_catalogs(environments)))
+        side.modules = len(result.outputs)
+        side.diagnostics = sorted(problems + result.diagnostics, key=Diagnostic.sort_key)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        side.objects = {
+            rel: yaml.load(text, Loader=loader)
+            for rel, text in result.plan.files.items()
+            if rel.endswith(".yaml") and not rel.endswith("/kustomization.yaml")
+        }
     side.failed = has_errors(side.diagnostics)
     return side
-
-
-def render_objects(modules, environments, check_output: bool = False) -> tuple[dict[str, dict], list[Diagnostic]]:
-    """What `build.render_tree` renders, as objects keyed by their output path.
-
-    The same emitters as `mlcc build`, without serialising to YAML and reading it back. The output
-    check against the Kubernetes schemas (`verify`, MLCC901: only ever a bug in mlcc, never the
-    user's input) is skipped unless `check_output`: it is most of the time of a render, and
-    `mlcc build --check` runs it anyway.
-    """
-    from mlcc.render import argocd
-    from mlcc.render.module import render_module
-    from mlcc.verify import verify
-
-    objects: dict[str, dict] = {}
-    diagnostics: list[Diagnostic] = []
-    for env in environments:
-        applications = []
-        for module in modules:
-            if not module.resources:
-                continue
-            items, problems = render_module(module, env)
-            if check_output:
-                problems += verify(items)
-            diagnostics += problems
-            if problems:
-                continue
-            objects.update({f"{env.name}/{module.namespace}/{e.file_name}": e.obj for e in items})
-            where = module.resources[0].doc.locate(("metadata", "namespace"))
-            applications.append(argocd.emit(env, module.namespace, module.name, where))
-        problems = verify(applications) if check_output else []
-        diagnostics += problems
-        if not problems:
-            objects.update({f"{env.name}/argocd/{e.file_name}": e.obj for e in applications})
-    return objects, diagnostics
 
 
 # --- Git ----------------------------------------------------------------------------
