@@ -6,7 +6,8 @@ import logging
 import sys
 import time
 
-import orjson
+from mlcc_runtime import jsonio
+
 
 # Attributes every LogRecord has; anything else was passed via ``extra=`` and is emitted as a field.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
@@ -26,7 +27,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
+        return jsonio.dumps(entry, default=str).decode()
 
 
 def configure(fmt: str = "json", level: str = "INFO") -> None:

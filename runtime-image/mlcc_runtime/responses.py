@@ -1,4 +1,4 @@
-"""JSON responses with orjson; the error shape ``{"error": ...}`` used by every endpoint."""
+"""JSON responses (see jsonio); the error shape ``{"error": ...}`` used by every endpoint."""
 
 from __future__ import annotations
 

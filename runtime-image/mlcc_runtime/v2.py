@@ -13,11 +13,11 @@ import sys
 from array import array
 from typing import Any, NamedTuple
 
-import orjson
 
 from mlcc_runtime import datatypes
 from mlcc_runtime.contract import Contract
 from mlcc_runtime.errors import ApiError, invalid
+from mlcc_runtime import jsonio
 from mlcc_runtime.jsonio import dumps, loads_object
 from mlcc_runtime.request import InferenceRequest
 from mlcc_runtime.tensors import normalize_input
@@ -80,8 +80,8 @@ def _textual(values: list, target: str, where: str) -> list:
                 out.append(v)
                 continue
             try:
-                v = orjson.loads(v)
-            except (orjson.JSONDecodeError, TypeError):
+                v = jsonio.loads(v)
+            except (jsonio.JSONDecodeError, TypeError, UnicodeDecodeError):
                 raise invalid(f"{where}: dict elements must be JSON objects") from None
             if type(v) is not dict:
                 raise invalid(f"{where}: dict elements must be JSON objects")
@@ -188,7 +188,7 @@ def decode(body: bytes, header_length: str | None,
 
 def _json_data(datatype: str, data: list) -> list:
     if datatype == "dict":
-        return [orjson.dumps(v, option=orjson.OPT_SERIALIZE_NUMPY).decode() for v in data]
+        return [jsonio.dumps(v).decode() for v in data]
     if datatype == "BYTES":
         return [v.decode("utf-8", "replace") if type(v) is bytes else v for v in data]
     return data
@@ -200,7 +200,7 @@ def _binary_data(datatype: str, data: list, name: str) -> bytes:
             parts = []
             for v in data:
                 if datatype == "dict":
-                    b = orjson.dumps(v, option=orjson.OPT_SERIALIZE_NUMPY)
+                    b = jsonio.dumps(v)
                 else:
                     b = v if type(v) is bytes else str(v).encode("utf-8")
                 parts.append(struct.pack("<I", len(b)))
