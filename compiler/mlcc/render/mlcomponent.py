@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import posixpath
 from decimal import Decimal
-from typing import Any
 
 from mlcc.environments import Environment
 from mlcc.manifests import Resource
@@ -12,9 +11,10 @@ from mlcc.model import APIComponent, MLComponent
 from mlcc.module import Module
 from mlcc.quantity import parse_quantity
 from mlcc.render.injection import inject
-from mlcc.render.objects import Emitted, Wave, bounded, content_hash, meta, selector
+from mlcc.render import workload
+from mlcc.render.objects import Emitted, Wave, bounded, content_hash, meta
 from mlcc.render.providers import StorageProvider
-from mlcc.render.security import container_security_context, pod_security_context
+from mlcc.render.security import container_security_context
 
 COMPONENT = "inference"
 # Behind basic auth the gateway has checked the password; the runtime reads the user name from it.
@@ -27,26 +27,10 @@ def emit(module: Module, component: Resource[MLComponent], env: Environment, pro
     config = _runtime_config(module, component, env, provider)
     config_name = f"{name}-runtime-{content_hash(config['data'])}"
     config["metadata"] = meta(config_name, namespace, module.name, COMPONENT)
-    account = {
-        "apiVersion": "v1",
-        "kind": "ServiceAccount",
-        "metadata": meta(name, namespace, module.name, COMPONENT),
-        "automountServiceAccountToken": False,
-    }
-    service = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": meta(name, namespace, module.name, COMPONENT),
-        "spec": {
-            "type": "ClusterIP",
-            "selector": selector(name, COMPONENT),
-            "ports": [{"name": "http", "port": component.obj.spec.service_port, "targetPort": "http", "protocol": "TCP"}],
-        },
-    }
     return [
-        Emitted(account, where, Wave.CONFIG),
+        Emitted(workload.service_account(name, namespace, module.name, COMPONENT), where, Wave.CONFIG),
         Emitted(config, where, Wave.CONFIG, stem=f"configmap-{name}-runtime"),
-        Emitted(service, where, Wave.CONFIG),
+        Emitted(workload.service(name, namespace, module.name, COMPONENT, component.obj.spec.service_port), where, Wave.CONFIG),
         Emitted(_deployment(module, component, env, provider, config_name), where, Wave.WORKLOAD),
     ]
 
@@ -137,38 +121,11 @@ def _deployment(module: Module, component: Resource[MLComponent], env: Environme
         "envFrom": [{"configMapRef": {"name": config_name}}, *(_env_from(e) for e in spec.env_from)],
         "env": container_env,
         "resources": resources(spec.image.resource_limits.cpu, spec.image.resource_limits.memory, env),
-        "readinessProbe": _probe("/v2/health/ready", period=5, failures=3),
-        "livenessProbe": _probe("/v2/health/live", period=10, failures=6),
-        "startupProbe": _probe("/v2/health/live", period=2, failures=60),
+        **workload.probes(startup=True),
         "securityContext": container_security_context(),
         "volumeMounts": mounts,
     }
-    pod_spec: dict[str, Any] = {
-        "serviceAccountName": name,
-        "automountServiceAccountToken": False,
-        "enableServiceLinks": False,
-        "securityContext": pod_security_context(env.spec.runtime.uid),
-        "terminationGracePeriodSeconds": 30,
-    }
-    if init_containers:
-        pod_spec["initContainers"] = init_containers
-    pod_spec["containers"] = [container]
-    pod_spec["volumes"] = volumes
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": meta(name, namespace, module.name, COMPONENT),
-        "spec": {
-            "replicas": env.spec.replicas,
-            "revisionHistoryLimit": 3,
-            "selector": {"matchLabels": selector(name, COMPONENT)},
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
-            "template": {
-                "metadata": {"labels": meta(name, None, module.name, COMPONENT)["labels"]},
-                "spec": pod_spec,
-            },
-        },
-    }
+    return workload.deployment(name, namespace, module.name, COMPONENT, env, [container], volumes, init_containers)
 
 
 def _sync_container(env: Environment, provider: StorageProvider, databox, box, volume: str) -> dict:
@@ -187,15 +144,6 @@ def _sync_container(env: Environment, provider: StorageProvider, databox, box, v
 def _env_from(source) -> dict:
     data = source.model_dump(by_alias=True, exclude_none=True)
     return dict(sorted(data.items()))
-
-
-def _probe(path: str, *, period: int, failures: int) -> dict:
-    return {
-        "httpGet": {"path": path, "port": "http"},
-        "periodSeconds": period,
-        "timeoutSeconds": 2,
-        "failureThreshold": failures,
-    }
 
 
 def resources(cpu: str | None, memory: str | None, env: Environment) -> dict:
