@@ -55,3 +55,17 @@ def check(args: argparse.Namespace):
     result = check_paths(paths(args), context)
     result.diagnostics = problems + result.diagnostics
     return environments, result
+
+
+def checked_modules(args: argparse.Namespace):
+    """The checked modules, or None after printing their errors (the caller exits 1)."""
+    import sys
+
+    from mlcc.diagnostics import has_errors
+    from mlcc.formats.text import format_diagnostics
+
+    _, result = check(args)
+    if has_errors(result.diagnostics):
+        sys.stderr.write(format_diagnostics(result.diagnostics, len(result.modules)))
+        return None
+    return result.modules

@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, check
+from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, checked_modules
 
 
 def register(commands) -> None:
@@ -15,13 +15,10 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.diagnostics import has_errors
     from mlcc.explain import explain
-    from mlcc.formats.text import format_diagnostics
 
-    _, result = check(args)
-    if has_errors(result.diagnostics):
-        sys.stderr.write(format_diagnostics(result.diagnostics, len(result.modules)))
+    modules = checked_modules(args)
+    if modules is None:
         return EXIT_PROBLEMS
-    sys.stdout.write(explain(result.modules, args.format))
+    sys.stdout.write(explain(modules, args.format))
     return EXIT_OK

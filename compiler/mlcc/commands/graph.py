@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_overlays, add_paths, check
+from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_overlays, add_paths, checked_modules
 
 
 def register(commands) -> None:
@@ -19,15 +19,12 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.diagnostics import has_errors
-    from mlcc.formats.text import format_diagnostics
     from mlcc.graph import to_dot, to_mermaid
 
-    _, result = check(args)
-    if has_errors(result.diagnostics):
-        sys.stderr.write(format_diagnostics(result.diagnostics, len(result.modules)))
+    checked = checked_modules(args)
+    if checked is None:
         return EXIT_PROBLEMS
-    modules = [m for m in result.modules if m.resources]
+    modules = [m for m in checked if m.resources]
     if args.format == "mermaid":
         text = "\n".join(to_mermaid(m) for m in modules)
     else:
