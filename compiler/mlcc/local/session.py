@@ -137,7 +137,8 @@ class Session:
     def _run_sync(self, init: dict[str, Any], store: ObjectStore, volumes: dict[str, Path]) -> None:
         env = container_env(init, store)
         paths = {m["mountPath"]: volumes[m["name"]] for m in init.get("volumeMounts", [])}
-        command = [_local_path(arg, paths) for arg in _local_command(command_of(init, env), None)]
+        # Map the container's own arguments first: this interpreter's path may lie under a mount point.
+        command = _local_command([_local_path(arg, paths) for arg in command_of(init, env)], None)
         result = subprocess.run(command, env=_process_env(env), capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
             raise RunError(f"{init['name']} failed: {result.stderr.strip() or result.stdout.strip()}")
