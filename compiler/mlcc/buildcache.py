@@ -22,8 +22,8 @@ from mlcc.diagnostics import Location
 from mlcc.environments import Environment
 from mlcc.moduleoutput import ModuleOutput
 
-CACHE_FILE = Path(".mlcc-cache") / "build.json"
-FORMAT = 3
+CACHE_DIR = Path(".mlcc-cache")
+FORMAT = 4
 _SKIP_DIRS = {"data", "__pycache__"}
 
 Snapshot = dict[str, list[int]]  # relative path → [size, mtime_ns]
@@ -93,15 +93,20 @@ def _sha(data: bytes) -> str:
 class BuildCache:
     def __init__(self, output: Path, env_key: str, data: dict[str, Any] | None = None) -> None:
         self.output, self.env_key = output, env_key
-        self.data = data if data and data.get("format") == FORMAT else {"format": FORMAT, "outputs": {}}
-        by_output = self.data["outputs"].setdefault(str(output.resolve()), {"modules": {}, "folders": {}})
-        self.entries: dict[str, Any] = by_output["modules"]
-        self.folders: dict[str, Any] = by_output["folders"]  # shared folders (Argo CD), by snapshot
+        self.data = data if data and data.get("format") == FORMAT else {"format": FORMAT, "modules": {}, "folders": {}}
+        self.entries: dict[str, Any] = self.data["modules"]
+        self.folders: dict[str, Any] = self.data["folders"]  # shared folders (Argo CD), by snapshot
+        self.changed = False
+
+    @staticmethod
+    def file_for(output: Path) -> Path:
+        """One cache file per output folder: a build reads only its own."""
+        return CACHE_DIR / f"build-{_sha(str(output.resolve()).encode())[:16]}.json"
 
     @classmethod
     def load(cls, output: Path, environments: list[Environment]) -> "BuildCache":
         try:
-            data = json.loads(CACHE_FILE.read_text())
+            data = json.loads(cls.file_for(output).read_text())
         except (OSError, ValueError):
             data = None
         return cls(output, fingerprint(environments), data)
@@ -132,6 +137,7 @@ class BuildCache:
         return self._intact(folder, recorded)
 
     def store_folder(self, folder: str) -> None:
+        self.changed = True
         self.folders[folder] = self._snapshot(folder)
 
     def _intact(self, folder: str, recorded: dict[str, list]) -> bool:
@@ -156,6 +162,7 @@ class BuildCache:
     def store(self, output: ModuleOutput, inputs: Snapshot) -> None:
         """Record a module just written; `inputs` is its snapshot from before it was built."""
         at = output.namespace_at
+        self.changed = True
         self.entries[output.root] = {
             "envKey": self.env_key,
             "inputs": inputs,
@@ -177,14 +184,18 @@ class BuildCache:
 
     def forget_except(self, roots: set[str]) -> None:
         for root in set(self.entries) - roots:
+            self.changed = True
             del self.entries[root]
 
     def save(self) -> None:
+        if not self.changed:
+            return
+        path = self.file_for(self.output)
         try:
-            CACHE_FILE.parent.mkdir(exist_ok=True)
-            (CACHE_FILE.parent / ".gitignore").write_text("*\n")
-            tmp = CACHE_FILE.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.data, sort_keys=True))
-            os.replace(tmp, CACHE_FILE)
+            CACHE_DIR.mkdir(exist_ok=True)
+            (CACHE_DIR / ".gitignore").write_text("*\n")
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.data))
+            os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs time
