@@ -56,6 +56,7 @@ def run(service: Service) -> None:
         access_log=settings.access_log,
         server_header=False,
         date_header=False,
+        proxy_headers=False,  # no client address is used; identity comes from the named header only
         lifespan="on",
         timeout_graceful_shutdown=max(settings.timeout, 1.0) + 5.0,
         timeout_keep_alive=75,  # longer than typical gateway idle timeouts: no reset races

@@ -50,7 +50,7 @@ def test_compiler_bench_quick(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("taskset") is None, reason="taskset (util-linux) is not installed")
 def test_runtime_bench_quick(tmp_path: Path) -> None:
     out = tmp_path / "runtime.json"
-    servers = "mlcc-runtime"
+    servers = "mlcc-runtime,mlcc-runtime-identity"
     if (ROOT / "bench/.work/venv-starlette/bin/python").exists():
         servers += ",starlette-echo"
     subprocess.run(
@@ -68,4 +68,5 @@ def test_runtime_bench_quick(tmp_path: Path) -> None:
             assert row["errors"] == 0
             for key in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_req"):
                 assert _num(row[key]["median"])
-    assert "predict_p50_c1_ms" in res["targets"]
+    assert res["servers"]["mlcc-runtime-identity"]["ok"], res["servers"]["mlcc-runtime-identity"].get("error")
+    assert {"predict_p50_c1_ms", "identity_p50_c1_ms"} <= res["targets"].keys()
