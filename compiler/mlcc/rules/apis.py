@@ -61,7 +61,8 @@ def _conventions(module: Module) -> Iterator[Diagnostic]:
     # Read from every APIComponent document, valid or not: a broken one has its
     # own error already and still shows what it was meant to publish.
     apis = documents_of(module, "APIComponent")
-    published = {doc.get("spec", "mlComponent", "name") for doc in apis}
+    names = (doc.get("spec", "mlComponent", "name") for doc in apis)
+    published = {name for name in names if isinstance(name, str)}  # a broken one may hold anything
     file_api = any(doc.get("spec", "dataBox") is not None for doc in apis)
     for component in module.mlcomponents:
         if component.name not in published:
