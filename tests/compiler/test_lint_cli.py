@@ -111,3 +111,14 @@ def test_explain_refuses_a_broken_module_with_diagnostics():
     run = run_mlcc("explain", CASES / "301-unknown-databox", cwd=CASES)
     assert run.returncode == 1
     assert "error[MLCC301]" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_list_where_a_name_belongs_is_a_diagnostic_not_a_crash(tmp_path):
+    """Found by the long fuzz: a broken APIComponent's target name was put in a set."""
+    module = tmp_path / "iris"
+    shutil.copytree(MODULES / "iris", module, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    api = module / "iris-api.yaml"
+    api.write_text(api.read_text().replace("name: iris-mlcmp", "name: [iris-mlcmp]"))
+    run = run_mlcc("lint", "--format", "json", module, cwd=ROOT)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert ("MLCC203", str(api)) in [(d["code"], d["file"]) for d in run.json()]
