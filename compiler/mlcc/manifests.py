@@ -155,8 +155,13 @@ _TYPE_NAMES = {
 
 
 def _diagnostic(doc: Document, model: type[BaseModel], err: Any) -> Diagnostic:
-    loc = tuple(p for p in err["loc"] if isinstance(p, int) or not _is_validator_tag(p))
-    kind, where = err["type"], field_path(loc)
+    kind = err["type"]
+    raw = tuple(err["loc"])
+    # The last part of an unknown or missing field is the user's key, whatever it looks like.
+    named = kind in ("extra_forbidden", "missing") and bool(raw)
+    loc = tuple(p for p in (raw[:-1] if named else raw) if isinstance(p, int) or not _is_validator_tag(p))
+    loc += raw[-1:] if named else ()
+    where = field_path(loc)
     if kind == "extra_forbidden":
         field = str(loc[-1])
         parent = field_path(loc[:-1]) or "the document"

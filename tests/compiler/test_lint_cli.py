@@ -122,3 +122,14 @@ def test_a_list_where_a_name_belongs_is_a_diagnostic_not_a_crash(tmp_path):
     run = run_mlcc("lint", "--format", "json", module, cwd=ROOT)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert ("MLCC203", str(api)) in [(d["code"], d["file"]) for d in run.json()]
+
+
+def test_an_unknown_key_that_looks_like_a_validator_name_is_reported(tmp_path):
+    """Found by the long fuzz: a key containing "[" was taken for a pydantic location tag."""
+    module = tmp_path / "iris"
+    shutil.copytree(MODULES / "iris", module, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    boxes = module / "boxes.yaml"
+    boxes.write_text(boxes.read_text().replace("spec:", "'sp[ec':", 1))
+    run = run_mlcc("lint", "--format", "json", module, cwd=ROOT)
+    assert run.returncode == 1 and "internal error" not in run.stderr
+    assert any(d["code"] == "MLCC201" and "sp[ec" in d["message"] for d in run.json())
