@@ -220,33 +220,29 @@ def _renames(module: ModuleChange) -> None:
             ]
 
 
+def _keyed_changes(old: dict, new: dict, label) -> list[FieldChange]:
+    """Changes between two keyed collections (mapping keys, or list items by `name`), in old order."""
+    out: list[FieldChange] = []
+    for key in list(old) + [k for k in new if k not in old]:
+        sub = label(key)
+        if key not in new:
+            out.append(FieldChange(sub, old[key], MISSING))
+        elif key not in old:
+            out.append(FieldChange(sub, MISSING, new[key]))
+        else:
+            out += field_changes(old[key], new[key], sub)
+    return out
+
+
 def field_changes(old: Any, new: Any, path: str = "") -> list[FieldChange]:
     if isinstance(old, dict) and isinstance(new, dict):
-        out: list[FieldChange] = []
-        for key in list(old) + [k for k in new if k not in old]:
-            sub = f"{path}.{key}" if path else str(key)
-            if key not in new:
-                out.append(FieldChange(sub, old[key], MISSING))
-            elif key not in old:
-                out.append(FieldChange(sub, MISSING, new[key]))
-            else:
-                out += field_changes(old[key], new[key], sub)
-        return out
+        return _keyed_changes(old, new, lambda key: f"{path}.{key}" if path else str(key))
     if isinstance(old, list) and isinstance(new, list):
         if old == new:
             return []
         old_named, new_named = _by_name(old), _by_name(new)
         if old_named is not None and new_named is not None:
-            out = []
-            for key in list(old_named) + [k for k in new_named if k not in old_named]:
-                sub = f"{path}[{key}]"
-                if key not in new_named:
-                    out.append(FieldChange(sub, old_named[key], MISSING))
-                elif key not in old_named:
-                    out.append(FieldChange(sub, MISSING, new_named[key]))
-                else:
-                    out += field_changes(old_named[key], new_named[key], sub)
-            return out
+            return _keyed_changes(old_named, new_named, lambda key: f"{path}[{key}]")
         if len(old) == len(new):
             out = []
             for i, (a, b) in enumerate(zip(old, new)):
