@@ -7,6 +7,7 @@ import re
 import shutil
 
 import pytest
+from clirun import mlcc_inprocess
 from compiler_support import CASES, lint_case, run_mlcc
 
 from mlcc.diagnostics import CODES
@@ -29,8 +30,8 @@ def _block(text: str, header_prefix: str) -> list[str]:
 
 def test_text_shows_location_source_line_caret_and_help():
     run = run_mlcc("lint", "301-unknown-databox", cwd=CASES)
-    assert run.returncode == 1
-    block = _block(run.stdout, "301-unknown-databox/component.yaml:31:")
+    assert run.code == 1
+    block = _block(run.out, "301-unknown-databox/component.yaml:31:")
     header = HEADER.match(block[0])
     assert header, block[0]
     assert header["col"] == "20" and header["severity"] == "error" and header["code"] == "MLCC301"
@@ -46,23 +47,23 @@ def test_text_shows_location_source_line_caret_and_help():
 
 def test_text_summary_counts_errors_warnings_and_modules():
     run = run_mlcc("lint", "301-unknown-databox", "601-602-unpublished", cwd=CASES)
-    assert run.stdout.rstrip().splitlines()[-1] == "Found 3 errors and 2 warnings in 2 modules."
+    assert run.out.rstrip().splitlines()[-1] == "Found 3 errors and 2 warnings in 2 modules."
 
 
 def test_text_warning_only_run_exits_zero():
     run = run_mlcc("lint", "601-602-unpublished", cwd=CASES)
-    assert run.returncode == 0
-    assert "warning[MLCC601]" in run.stdout and "warning[MLCC602]" in run.stdout
+    assert run.code == 0
+    assert "warning[MLCC601]" in run.out and "warning[MLCC602]" in run.out
 
 
 def test_text_clean_run_says_so():
     run = run_mlcc("lint", "000-valid-module", cwd=CASES)
-    assert (run.returncode, run.stdout) == (0, "All checks passed (1 module).\n")
+    assert (run.code, run.out) == (0, "All checks passed (1 module).\n")
 
 
 def test_text_whole_file_diagnostic_has_no_caret_but_keeps_help():
     run = run_mlcc("lint", "106-no-manifests", cwd=CASES)
-    block = _block(run.stdout, "106-no-manifests/empty:")
+    block = _block(run.out, "106-no-manifests/empty:")
     assert block[0].startswith("106-no-manifests/empty: error[MLCC106]: ")
     assert "^" not in "\n".join(block)
     assert block[-1].strip().startswith("= help: ")
@@ -70,16 +71,27 @@ def test_text_whole_file_diagnostic_has_no_caret_but_keeps_help():
 
 def test_text_shows_the_line_of_an_invalid_utf8_byte():
     run = run_mlcc("lint", "105-invalid-utf8", cwd=CASES)
-    block = _block(run.stdout, "105-invalid-utf8/boxes.yaml:4:12:")
+    block = _block(run.out, "105-invalid-utf8/boxes.yaml:4:12:")
     assert block[2] == "4 |   name: caf\N{REPLACEMENT CHARACTER}"
     assert block[3] == "  |" + " " * 12 + "^"
 
 
 def test_text_python_entry_point_diagnostic_shows_the_def_line():
     run = run_mlcc("lint", "504-async", cwd=CASES)
-    block = _block(run.stdout, "504-async/pkg/predict.py:4:1:")
+    block = _block(run.out, "504-async/pkg/predict.py:4:1:")
     assert block[2] == "4 | async def inference(parameters, inputs, output_fields, model_key, model=None):"
     assert block[3] == "  | " + "^" * len("async def inference")
+
+
+def test_text_shows_the_file_as_it_is_now_when_linted_again_in_one_process(tmp_path):
+    """An editor integration or a watch loop lints in one process; the shown line must be fresh."""
+    shutil.copytree(CASES / "301-unknown-databox", tmp_path / "m")
+    component = tmp_path / "m" / "component.yaml"
+    first = mlcc_inprocess("lint", "m", cwd=tmp_path)
+    assert "31 |         s3BoxName: modles  # expect: MLCC301" in first.out
+    component.write_text(component.read_text().replace("s3BoxName: modles", "s3BoxName: modlez"))
+    second = mlcc_inprocess("lint", "m", cwd=tmp_path)
+    assert "31 |         s3BoxName: modlez  # expect: MLCC301" in second.out, second.out
 
 
 JSON_KEYS = {"code", "severity", "title", "message", "file", "line", "column", "end_column", "hint", "notes"}
@@ -103,20 +115,20 @@ def test_json_has_the_documented_keys(corpus_runs):
 
 def test_json_is_an_empty_list_when_clean():
     run = lint_case("000-valid-module", "--format", "json")
-    assert (run.returncode, run.json()) == (0, [])
+    assert (run.code, run.json()) == (0, [])
 
 
 def test_output_option_writes_the_report_to_a_file(tmp_path):
     report = tmp_path / "report.json"
     run = run_mlcc("lint", "--format", "json", "--output", report, "301-unknown-databox", cwd=CASES)
-    assert run.returncode == 1 and run.stdout == ""
+    assert run.code == 1 and run.out == ""
     assert [d["code"] for d in json.loads(report.read_text())] == ["MLCC301"] * 3
 
 
 @pytest.fixture(scope="module")
 def sarif():
     run = run_mlcc("lint", "--format", "sarif", "301-unknown-databox", "106-no-manifests", "601-602-unpublished", cwd=CASES)
-    assert run.returncode == 1
+    assert run.code == 1
     return run.json()
 
 

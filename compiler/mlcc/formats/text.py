@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,16 +10,18 @@ from mlcc.diagnostics import Diagnostic, Severity, count
 
 
 def format_diagnostics(diagnostics: list[Diagnostic], modules: int) -> str:
-    blocks = [format_one(d) for d in diagnostics]
+    # Files are read once per report, not cached across calls: they may change between builds.
+    lines_of = lru_cache(maxsize=64)(_read_lines)
+    blocks = [format_one(d, lines_of) for d in diagnostics]
     blocks.append(summary(diagnostics, modules))
     return "\n".join(blocks) + "\n"
 
 
-def format_one(d: Diagnostic) -> str:
+def format_one(d: Diagnostic, lines_of: Callable[[str], tuple[str, ...]]) -> str:
     loc = d.location
     head = f"{loc.file}:{loc.line}:{loc.column}" if loc.line else loc.file
     lines = [f"{head}: {d.severity.value}[{d.code}]: {d.message}"]
-    source = _line(loc.file, loc.line) if loc.line else ""
+    source = _line(lines_of(loc.file), loc.line) if loc.line else ""
     if source:
         gutter = " " * len(str(loc.line))
         lines += [
@@ -46,8 +49,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
-@lru_cache(maxsize=64)
-def _lines(file: str) -> tuple[str, ...]:
+def _read_lines(file: str) -> tuple[str, ...]:
     try:
         # Replace undecodable bytes: the line of an "invalid UTF-8" error is shown too.
         return tuple(Path(file).read_bytes().decode("utf-8-sig", errors="replace").splitlines())
@@ -55,6 +57,5 @@ def _lines(file: str) -> tuple[str, ...]:
         return ()
 
 
-def _line(file: str, number: int) -> str:
-    lines = _lines(file)
+def _line(lines: tuple[str, ...], number: int) -> str:
     return lines[number - 1] if 0 < number <= len(lines) else ""
