@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
+
+from clirun import Run, mlcc_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).resolve().parent / "cases"
@@ -15,30 +12,8 @@ MODULES = ROOT / "modules"
 SCHEMA = ROOT / "schema"
 
 
-def mlcc_command() -> list[str]:
-    """The installed console script next to this interpreter, else `python -m mlcc`."""
-    script = Path(sys.executable).with_name("mlcc")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "mlcc"]
-
-
-@dataclass(frozen=True)
-class Run:
-    args: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def json(self):
-        return json.loads(self.stdout)
-
-
-def run_mlcc(*args: str | Path, cwd: Path = ROOT, timeout: float = 60) -> Run:
-    argv = [str(a) for a in args]
-    env = {k: v for k, v in os.environ.items() if k != "MLCC_DEBUG"}
-    done = subprocess.run(
-        [*mlcc_command(), *argv], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
-    )
-    return Run(tuple(argv), done.returncode, done.stdout, done.stderr)
+def run_mlcc(*args: str | Path, cwd: Path = ROOT) -> Run:
+    return mlcc_subprocess(*args, cwd=cwd)
 
 
 def case_names() -> list[str]:

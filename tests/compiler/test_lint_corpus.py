@@ -51,13 +51,13 @@ def test_case_reports_exactly_the_expected_diagnostics(case, corpus_runs):
 def test_case_exit_code_follows_severity(case, corpus_runs):
     run = corpus_runs[case]
     errors = [d for d in run.json() if d["severity"] == "error"]
-    assert run.returncode == (1 if errors else 0), run.stderr
-    assert run.returncode == (0 if case in EXIT_ZERO else 1)
+    assert run.code == (1 if errors else 0), run.err
+    assert run.code == (0 if case in EXIT_ZERO else 1)
 
 
 @pytest.mark.parametrize("case", case_names())
 def test_case_never_crashes(case, corpus_runs):
-    stderr = corpus_runs[case].stderr
+    stderr = corpus_runs[case].err
     assert "Traceback" not in stderr
     assert "internal error" not in stderr
 

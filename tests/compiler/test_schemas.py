@@ -41,19 +41,19 @@ EXAMPLES = [m for module in ("iris", "textstats") for m in _manifests(MODULES / 
 
 def test_committed_schemas_are_current():
     run = run_mlcc("schema", "-o", "schema", "--check")
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.code == 0, run.out + run.err
 
 
 def test_schema_check_notices_a_stale_file(tmp_path):
-    assert run_mlcc("schema", "-o", tmp_path, "--check").returncode == 1
-    assert run_mlcc("schema", "-o", tmp_path).returncode == 0
-    assert run_mlcc("schema", "-o", tmp_path, "--check").returncode == 0
+    assert run_mlcc("schema", "-o", tmp_path, "--check").code == 1
+    assert run_mlcc("schema", "-o", tmp_path).code == 0
+    assert run_mlcc("schema", "-o", tmp_path, "--check").code == 0
     for kind in OWN_KINDS:
         assert (tmp_path / f"{kind.lower()}.json").read_text() == (SCHEMA / f"{kind.lower()}.json").read_text()
     stale = tmp_path / "databox.json"
     stale.write_text(stale.read_text().replace("capacity", "capacit"))
     run = run_mlcc("schema", "-o", tmp_path, "--check")
-    assert run.returncode == 1 and "databox.json" in run.stdout
+    assert run.code == 1 and "databox.json" in run.out
 
 
 def test_examples_cover_every_kind():

@@ -8,8 +8,6 @@ requests the server received and the diagnostics mlcc printed.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -20,6 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from clirun import mlcc_inprocess
 
 pytest.importorskip("kubernetes")
 
@@ -109,20 +108,8 @@ def kubeconfig(path: Path, server: str) -> Path:
 
 
 def mlcc(*args, cwd: Path) -> tuple[int, str, str]:
-    from mlcc import cli
-
-    out, err = io.StringIO(), io.StringIO()
-    previous = Path.cwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = cli.main([str(a) for a in args])
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 2
-    finally:
-        os.chdir(previous)
-    return code, out.getvalue(), err.getvalue()
+    run = mlcc_inprocess(*args, cwd=cwd)
+    return run.code, run.out, run.err
 
 
 @pytest.fixture(scope="module")

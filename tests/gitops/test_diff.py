@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from clirun import mlcc_inprocess
 
 REPO = Path(__file__).resolve().parents[2]
 IRIS = "pu-alice-pa-iris"
@@ -25,22 +24,8 @@ def git(*args: str, cwd: Path) -> str:
 
 
 def mlcc(*args, cwd: Path) -> tuple[int, str, str]:
-    from mlcc import cli
-    from mlcc.formats import text
-
-    text._lines.cache_clear()  # relative source paths repeat across scratch repos
-    out, err = io.StringIO(), io.StringIO()
-    previous = Path.cwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = cli.main([str(a) for a in args])
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 2
-    finally:
-        os.chdir(previous)
-    return code, out.getvalue(), err.getvalue()
+    run = mlcc_inprocess(*args, cwd=cwd)
+    return run.code, run.out, run.err
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rel_support import MODULES, ROOT, Run, copy_module, mlcc_inprocess, mlcc_subprocess, record, snapshot
+from clirun import Run, mlcc_inprocess, mlcc_subprocess
+from rel_support import MODULES, ROOT, copy_module, record, snapshot
 
 OVERLAYS = ROOT / "overlays"
 IRIS = MODULES / "iris"
@@ -47,13 +48,13 @@ def _settings(long: bool, short_n: int, long_n: int):
 # --- the checks every case goes through ----------------------------------------------------
 
 def _no_crash(run: Run) -> None:
-    assert run.returncode in (0, 1), f"mlcc {' '.join(run.args)} exited {run.returncode}:\n{run.text[-3000:]}"
+    assert run.code in (0, 1), f"mlcc {' '.join(run.args)} exited {run.code}:\n{run.text[-3000:]}"
     assert "Traceback" not in run.text, run.text[-3000:]
     assert "internal error" not in run.text, run.text[-3000:]
 
 
 def _diagnostics(run: Run) -> list[dict]:
-    diagnostics = json.loads(run.stdout)
+    diagnostics = json.loads(run.out)
     for d in diagnostics:
         assert d.get("file"), f"diagnostic without a file: {d}"
         if d["code"] not in FILE_LEVEL:
@@ -70,7 +71,7 @@ class Workspace:
         self.out = root / "out"
         self.reset()
         first = self.build(self.out)
-        assert first.returncode == 0, first.text
+        assert first.code == 0, first.text
 
     def reset(self) -> None:
         if self.module.exists() or self.module.is_symlink():
@@ -97,19 +98,19 @@ class Workspace:
         _no_crash(lint)
         diagnostics = _diagnostics(lint)
         errors = [d for d in diagnostics if d["severity"] == "error"]
-        assert (lint.returncode == 1) == bool(errors)
+        assert (lint.code == 1) == bool(errors)
         text = self.lint("text")
         _no_crash(text)
-        assert text.returncode == lint.returncode
+        assert text.code == lint.code
         before = snapshot(self.out)
         build = self.build(self.out)
         _no_crash(build)
         if expect_valid:
             assert not errors, f"a valid module does not lint clean: {errors}"
-            assert build.returncode == 0, f"a valid module does not build:\n{build.text[-3000:]}"
+            assert build.code == 0, f"a valid module does not build:\n{build.text[-3000:]}"
         if errors:
-            assert build.returncode == 1, "lint found errors but build succeeded"
-        if build.returncode == 1:
+            assert build.code == 1, "lint found errors but build succeeded"
+        if build.code == 1:
             COUNTS["failed_builds"] += 1
             assert snapshot(self.out) == before, "a failing build changed the existing output folder"
             return
@@ -117,7 +118,7 @@ class Workspace:
         if again.exists():
             shutil.rmtree(again)
         second = self.build(again)
-        assert second.returncode == 0, second.text[-3000:]
+        assert second.code == 0, second.text[-3000:]
         assert snapshot(again) == snapshot(self.out), "two builds of the same input differ"
 
 
@@ -415,9 +416,9 @@ def test_subprocess_agrees(tmp_path: Path) -> None:
         COUNTS["subprocess"] += 1
         run = mlcc_subprocess(*args, "--overlays", OVERLAYS, cwd=tmp_path)
         _no_crash(run)
-        assert run.returncode == 1, run.text
+        assert run.code == 1, run.text
         inproc = mlcc_inprocess(*args, "--overlays", OVERLAYS, cwd=tmp_path)
-        assert inproc.returncode == run.returncode
+        assert inproc.code == run.code
     assert snapshot(out) == {"keep.txt": snapshot(out)["keep.txt"]}
 
 

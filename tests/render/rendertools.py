@@ -6,18 +6,12 @@ Kept out of conftest.py so that test files can import them by name
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import re
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
+from clirun import Run, mlcc_inprocess, mlcc_subprocess  # noqa: F401  (re-exported to the render tests)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -27,8 +21,6 @@ RENDERED = REPO / "rendered"
 
 API = "unified-platform.cs.hse.ru/v1"
 RUNTIME_IMAGE = "registry.example.com/platform/mlcc-runtime:0.1.0@sha256:" + "ab" * 32
-# `path:line:col: error[MLCCnnn]: ...` as the text formatter prints it.
-DIAGNOSTIC = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>MLCC\d{3})\]: (?P<message>.*)$", re.M)
 
 # Argo CD must never prune or delete these: they hold (or scope) data.
 DATA_KINDS = {"ObjectBucketClaim", "PersistentVolumeClaim", "PersistentVolume", "Namespace"}
@@ -40,58 +32,6 @@ WAVE_OF_KIND = {
     "workload": {"Deployment"},
     "route": {"Ingress", "HTTPRoute", "SecurityPolicy"},
 }
-
-
-# --- running mlcc ---------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-    def diagnostics(self) -> list[dict[str, str]]:
-        return [m.groupdict() for m in DIAGNOSTIC.finditer(self.err)]
-
-
-def mlcc_subprocess(*args: str | Path, cwd: Path = REPO) -> Run:
-    """`mlcc ARGS` as a user runs it: a fresh interpreter, exit code and streams."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "mlcc", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "MLCC_DEBUG": ""},
-    )
-    return Run(proc.returncode, proc.stdout, proc.stderr)
-
-
-def mlcc_inprocess(*args: str | Path, cwd: Path) -> Run:
-    """`mlcc ARGS` through `mlcc.cli.main` in this interpreter (no startup cost), run from `cwd`."""
-    from mlcc import cli
-    from mlcc.formats import text
-
-    cached = getattr(text, "_lines", None)  # source lines by relative path: they repeat across scratch repos
-    if hasattr(cached, "cache_clear"):
-        cached.cache_clear()
-    out, err = io.StringIO(), io.StringIO()
-    previous = Path.cwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = cli.main([str(a) for a in args])
-            except SystemExit as exc:  # argparse usage errors
-                code = exc.code if isinstance(exc.code, int) else 2
-    finally:
-        os.chdir(previous)
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 # --- scratch repositories ---------------------------------------------------------
