@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 from mlcc.diagnostics import Diagnostic, Location
 from mlcc.model.common import DnsLabel, Strict
 from mlcc.quantity import ByteQuantity, CpuQuantity
-from mlcc.rules.context import RegistryCatalog
+from mlcc.rules.context import LintContext, RegistryCatalog, ReservedPath
 
 ENV_FILE = "environment.yaml"
 DIGEST_PIN = r"^.+@sha256:[a-f0-9]{64}$"
@@ -204,7 +204,7 @@ def overlays_dir(overlays: Path | None) -> Path | None:
 
 
 def load_environments(overlays: Path | None) -> tuple[list[Environment], list[Diagnostic]]:
-    from mlcc.loader import parse_file
+    from mlcc.loader import link_out, links_outside, parse_file
     from mlcc.manifests import validate
 
     folder = overlays_dir(overlays)
@@ -214,6 +214,9 @@ def load_environments(overlays: Path | None) -> tuple[list[Environment], list[Di
         return [], [Diagnostic("MLCC701", f"overlays folder '{folder}' does not exist", Location.of_file(folder))]
     environments, diagnostics = [], []
     for path in sorted(folder.glob(f"*/{ENV_FILE}")):
+        if links_outside(path, folder):
+            diagnostics.append(link_out(path, "overlays folder"))
+            continue
         documents, problems = parse_file(path)
         diagnostics += problems
         if len(documents) != 1:
@@ -243,8 +246,14 @@ def load_environments(overlays: Path | None) -> tuple[list[Environment], list[Di
     return environments, diagnostics
 
 
-def registry_catalogs(environments: list[Environment]) -> tuple[RegistryCatalog, ...]:
-    return tuple(
+def lint_context(environments: list[Environment], check_entrypoints: bool = True) -> LintContext:
+    """What the rules must know of the environments a module is checked for."""
+    from mlcc.render.injection import RUNTIME_MOUNT
+
+    registries = tuple(
         RegistryCatalog(frozenset(env.spec.package_registries), f"environment '{env.name}'")
         for env in environments
     )
+    reserved = [ReservedPath("/tmp", "the pod's scratch folder"), ReservedPath(RUNTIME_MOUNT, "the injected runtime")]
+    reserved += [ReservedPath(root, "the developer's code") for root in sorted({e.spec.runtime.app_root for e in environments})]
+    return LintContext(registries, tuple(reserved), check_entrypoints)

@@ -45,6 +45,24 @@ def manifest_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and is_manifest(p))
 
 
+def links_outside(path: Path, root: Path) -> bool:
+    """`path` is (or runs through) a symlink to somewhere outside `root`.
+
+    mlcc shows source lines in its reports, so a link to a file elsewhere (a CI
+    token, `/proc/self/environ`) would print that file into a build log.
+    """
+    return not path.resolve().is_relative_to(root.resolve())
+
+
+def link_out(path: Path, scope: str) -> Diagnostic:
+    return Diagnostic(
+        "MLCC105",
+        f"'{path}' is a link to '{path.resolve()}', outside its {scope}; mlcc does not read it",
+        Location.of_file(path),
+        hint=f"copy it into the {scope} instead of linking to it",
+    )
+
+
 def discover(paths: list[Path]) -> tuple[list[ModuleSource], list[Diagnostic]]:
     """Modules named by `paths`: module folders, modules roots, or single files.
 
@@ -80,8 +98,13 @@ def _module_folders(path: Path, diagnostics: list[Diagnostic]) -> list[Path]:
         return []
     if manifest_files(path):
         return [path]
-    folders = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-    if not folders:  # neither a module nor a modules root: say so rather than pass
+    folders = []
+    for folder in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        if links_outside(folder, path):
+            diagnostics.append(link_out(folder, "modules folder"))
+        else:
+            folders.append(folder)
+    if not folders and not diagnostics:  # neither a module nor a modules root: say so rather than pass
         diagnostics.append(
             Diagnostic(
                 "MLCC106",
@@ -97,6 +120,9 @@ def load(module: ModuleSource) -> list[Diagnostic]:
     """Parse every manifest file of `module` into `module.documents`."""
     diagnostics: list[Diagnostic] = []
     for path in module.files:
+        if links_outside(path, module.root):
+            diagnostics.append(link_out(path, "module folder"))
+            continue
         documents, problems = parse_file(path)
         module.documents.extend(documents)
         diagnostics.extend(problems)
@@ -183,6 +209,7 @@ def _parse_stream(
     from ruamel.yaml.composer import MaxDepthExceededError
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
@@ -221,6 +248,13 @@ def _parse_stream(
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
         diagnostics.append(_marked(source, exc, "MLCC101", message))
         return _line_of(exc)
+    except ReaderError as exc:  # a character YAML forbids; its mark is an offset into `text`
+        line, column = _position(text, exc.position)
+        diagnostics.append(
+            Diagnostic("MLCC101", f"cannot parse YAML: {exc.reason} ({_code_point(exc.character)})",
+                       Location(str(source.path), first_line + line, column),
+                       hint="remove the character, or write it as an escape inside a double-quoted string")
+        )
     except (YAMLError, RecursionError, ValueError, TypeError) as exc:
         diagnostics.append(
             Diagnostic("MLCC101", f"cannot parse YAML: {exc}", Location(str(source.path), first_line + 1, 1))
@@ -229,6 +263,16 @@ def _parse_stream(
         if parser is not None:
             parser.dispose()
     return None
+
+
+def _code_point(character: int | str) -> str:
+    return f"U+{character if isinstance(character, int) else ord(character):04X}"
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset into `text`."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
 def _line_of(exc: Exception) -> int | None:

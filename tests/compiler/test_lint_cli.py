@@ -133,3 +133,35 @@ def test_an_unknown_key_that_looks_like_a_validator_name_is_reported(tmp_path):
     run = run_mlcc("lint", "--format", "json", module, cwd=ROOT)
     assert run.code == 1 and "internal error" not in run.err
     assert any(d["code"] == "MLCC201" and "sp[ec" in d["message"] for d in run.json())
+
+
+@pytest.mark.parametrize("where", ["manifest", "module folder", "environment"])
+def test_links_out_of_the_module_are_refused_and_never_shown(tmp_path, where):
+    """A link to a file elsewhere would print it (a CI token, the process environment) into the log."""
+    secret = tmp_path / "outside" / "environment.yaml"
+    secret.parent.mkdir()
+    secret.write_text("token: s3cr3t-token-123\n")
+    root = tmp_path / "repo"
+    shutil.copytree(MODULES / "iris", root / "modules" / "iris", ignore=shutil.ignore_patterns("data", "*.joblib"))
+    shutil.copytree(ROOT / "overlays", root / "overlays")
+    link = {
+        "manifest": root / "modules" / "iris" / "stolen.yaml",
+        "module folder": root / "modules" / "stolen",
+        "environment": root / "overlays" / "stolen" / "environment.yaml",
+    }[where]
+    link.parent.mkdir(exist_ok=True)
+    link.symlink_to(secret if where != "module folder" else secret.parent)
+    run = run_mlcc("lint", "modules", cwd=root)
+    assert run.code == 1
+    assert "error[MLCC105]" in run.out and "outside its" in run.out
+    assert "s3cr3t" not in run.out + run.err
+
+
+def test_links_inside_the_module_are_followed(tmp_path):
+    module = tmp_path / "iris"
+    shutil.copytree(MODULES / "iris", module, ignore=shutil.ignore_patterns("data", "*.joblib"))
+    (module / "shared").mkdir()
+    (module / "boxes.yaml").rename(module / "shared" / "boxes.yml")
+    (module / "boxes.yaml").symlink_to("shared/boxes.yml")
+    run = run_mlcc("lint", "--overlays", ROOT / "overlays", module, cwd=tmp_path)
+    assert (run.code, run.out.splitlines()[-1]) == (0, "All checks passed (1 module)."), run.out

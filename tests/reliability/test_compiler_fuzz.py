@@ -428,10 +428,15 @@ def test_subprocess_agrees(tmp_path: Path) -> None:
 def test_non_printable_character_is_a_diagnostic(tmp_path: Path, char: str) -> None:
     module = tmp_path / "modules" / "iris"
     copy_module(IRIS, module)
-    (module / "boxes.yaml").write_text((IRIS / "boxes.yaml").read_text().replace("1G", "1G" + char, 1))
+    text = (IRIS / "boxes.yaml").read_text()
+    at = text.index("1G") + 2
+    line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+    (module / "boxes.yaml").write_text(text[:at] + char + text[at:])
     lint = mlcc_inprocess("lint", "--format", "json", "--overlays", OVERLAYS, "modules/iris", cwd=tmp_path)
     _no_crash(lint)
-    assert any(d["file"].endswith("boxes.yaml") and d["line"] >= 1 for d in _diagnostics(lint))
+    reader = [d for d in _diagnostics(lint) if d["code"] == "MLCC101"]
+    assert [(Path(d["file"]).name, d["line"], d["column"]) for d in reader] == [("boxes.yaml", line, column)]
+    assert f"U+{ord(char):04X}" in reader[0]["message"]
 
 
 @pytest.mark.parametrize("link", ["loop.yaml -> loop.yaml", "dir.yaml -> .", "shared -> ."])
