@@ -37,8 +37,7 @@ def render_side(label: str, paths: list[Path], overlays: Path | None, envs: list
     import yaml
 
     from mlcc.build import build
-    from mlcc.environments import DEFAULT, load_environments, registry_catalogs
-    from mlcc.rules.context import LintContext
+    from mlcc.environments import DEFAULT, lint_context, load_environments
 
     if overlays is None:
         environments, problems = [DEFAULT], []
@@ -54,7 +53,7 @@ def render_side(label: str, paths: list[Path], overlays: Path | None, envs: list
         environments = [e for e in environments if e.name in envs]
     side = Side(label, diagnostics=problems)
     if paths:
-        result = build(paths, environments, LintContext(registries=registry_catalogs(environments)))
+        result = build(paths, environments, lint_context(environments))
         side.modules = len(result.outputs)
         side.diagnostics = sorted(problems + result.diagnostics, key=Diagnostic.sort_key)
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

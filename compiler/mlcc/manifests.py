@@ -93,7 +93,21 @@ def _passthrough(doc: Document) -> tuple[Passthrough | None, list[Diagnostic]]:
         return None, [
             Diagnostic("MLCC202", "missing required field 'metadata.name'", doc.locate(("metadata",)))
         ]
-    return Passthrough(doc, to_plain(doc.root)), []
+    obj = to_plain(doc.root)
+    from mlcc.verify import check_object  # the checks `mlcc build` applies to its output: lint and build agree
+
+    problems = check_object(obj)
+    if problems:
+        return None, [
+            Diagnostic(
+                "MLCC203",
+                f"{doc.kind} '{doc.name}' would be rejected by Kubernetes: {problem}",
+                doc.locate(("kind",)),
+                hint=f"mlcc deploys the {doc.kind} unchanged: fix it here, as its CRD requires",
+            )
+            for problem in problems
+        ]
+    return Passthrough(doc, obj), []
 
 
 def _not_manifest(doc: Document, message: str) -> Diagnostic:

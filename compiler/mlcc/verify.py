@@ -77,7 +77,7 @@ _LABEL_NAMED = {"Namespace": _DNS_LABEL, "Service": _DNS_1035_LABEL}
 def _api_server_errors(obj: dict[str, Any]) -> list[str]:
     """Names, labels and references that pass the schema but that the API server rejects."""
     problems: list[str] = []
-    metadata = obj.get("metadata") or {}
+    metadata, spec = _mapping(obj.get("metadata")), _mapping(obj.get("spec"))  # the schema check reports other types
     name = str(metadata.get("name", ""))
     pattern = _LABEL_NAMED.get(str(obj.get("kind")))
     if pattern is not None and not (len(name) <= 63 and pattern.match(name)):
@@ -86,13 +86,13 @@ def _api_server_errors(obj: dict[str, Any]) -> list[str]:
         problems.append(f"metadata.name '{name}' is not a DNS subdomain")
     problems += _label_errors("metadata", metadata)
     if obj.get("kind") == "Service":
-        problems += _map_errors("spec.selector", obj.get("spec", {}).get("selector") or {})
-    template = (obj.get("spec") or {}).get("template")
+        problems += _map_errors("spec.selector", _mapping(spec.get("selector")))
+    template = spec.get("template")
     if isinstance(template, dict) and "spec" in template:
-        problems += _label_errors("spec.template.metadata", template.get("metadata") or {})
-        wanted = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        problems += _label_errors("spec.template.metadata", _mapping(template.get("metadata")))
+        wanted = _mapping(_mapping(spec.get("selector")).get("matchLabels"))
         problems += _map_errors("spec.selector.matchLabels", wanted)
-        have = (template.get("metadata") or {}).get("labels") or {}
+        have = _mapping(_mapping(template.get("metadata")).get("labels"))
         if any(have.get(k) != v for k, v in wanted.items()):
             problems.append("spec.selector.matchLabels does not match spec.template.metadata.labels")
     pod = pod_spec_of(obj)
@@ -101,9 +101,13 @@ def _api_server_errors(obj: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _label_errors(where: str, metadata: dict[str, Any]) -> list[str]:
-    problems = _map_errors(f"{where}.labels", metadata.get("labels") or {})
-    for key in metadata.get("annotations") or {}:
+    problems = _map_errors(f"{where}.labels", _mapping(metadata.get("labels")))
+    for key in _mapping(metadata.get("annotations")):
         problems += [f"{where}.annotations: {p}" for p in _key_errors(key)]
     return problems
 
@@ -117,7 +121,9 @@ def _map_errors(where: str, labels: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _key_errors(key: str) -> list[str]:
+def _key_errors(key: Any) -> list[str]:
+    if not isinstance(key, str):
+        return [f"key {key!r} is not a string"]
     prefix, _, name = key.rpartition("/")
     if prefix and not (len(prefix) <= 253 and _DNS_SUBDOMAIN.match(prefix)):
         return [f"key '{key}' has an invalid prefix"]
@@ -280,7 +286,7 @@ def _errors(validator, obj: dict[str, Any]) -> list[str]:
 
 
 def _crd_errors(obj: dict[str, Any], schema_file: str) -> list[str]:
-    return _errors(_crd_validator(schema_file), obj) + _shape_errors(obj)
+    return _errors(_crd_validator(schema_file), obj) or _shape_errors(obj)
 
 
 @lru_cache(maxsize=None)
@@ -297,5 +303,5 @@ def _shape_errors(obj: dict[str, Any]) -> list[str]:
     if not isinstance(metadata, dict) or not metadata.get("name"):
         return ["metadata.name is missing"]
     if not isinstance(obj.get("spec"), dict):
-        return ["spec is missing"]
+        return ["spec is missing or not a mapping"]
     return []

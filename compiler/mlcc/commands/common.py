@@ -29,8 +29,7 @@ def paths(args: argparse.Namespace) -> list[Path]:
 
 def select_environments(args: argparse.Namespace):
     """The environments asked for (`--env`), their problems, and the lint context they imply."""
-    from mlcc.environments import load_environments, registry_catalogs
-    from mlcc.rules.context import LintContext
+    from mlcc.environments import lint_context, load_environments
 
     environments, problems = load_environments(args.overlays)
     selected = getattr(args, "env", None)
@@ -40,10 +39,7 @@ def select_environments(args: argparse.Namespace):
             known = ", ".join(e.name for e in environments)
             raise UsageError(f"unknown environment(s) {', '.join(unknown)}; known: {known}")
         environments = [e for e in environments if e.name in selected]
-    context = LintContext(
-        registries=registry_catalogs(environments),
-        check_entrypoints=not getattr(args, "no_entrypoint", False),
-    )
+    context = lint_context(environments, check_entrypoints=not getattr(args, "no_entrypoint", False))
     return environments, problems, context
 
 

@@ -22,12 +22,11 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mlcc.diagnostics import has_errors
-    from mlcc.environments import load_environments, registry_catalogs
+    from mlcc.environments import lint_context, load_environments
     from mlcc.formats.text import format_diagnostics
     from mlcc.frontend import check_paths
     from mlcc.local.session import RunError, Session, load_credentials, local_environment
     from mlcc.render.module import render_module
-    from mlcc.rules.context import LintContext
 
     if not args.module.is_dir():
         raise UsageError(f"'{args.module}' is not a module folder")
@@ -36,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         environments = [e for e in environments if e.name == args.env]
         if not environments and not problems:
             raise UsageError(f"unknown environment '{args.env}'")
-    result = check_paths([args.module], LintContext(registries=registry_catalogs(environments[:1])))
+    result = check_paths([args.module], lint_context(environments[:1]))
     diagnostics = problems + result.diagnostics
     module = result.modules[0] if result.modules else None
     objects = []

@@ -37,7 +37,7 @@ class EnvSourceRef(Strict):
 class EnvFromSource(Strict):
     """Kubernetes envFrom: exactly one of configMapRef / secretRef."""
 
-    prefix: str | None = None
+    prefix: EnvName | None = None
     config_map_ref: EnvSourceRef | None = None
     secret_ref: EnvSourceRef | None = None
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from mlcc.diagnostics import Diagnostic
 from mlcc.module import Module
-from mlcc.rules import apis, boxes, entrypoint, names, paths, registries
+from mlcc.rules import apis, boxes, entrypoint, env, names, paths, registries
 from mlcc.rules.context import LintContext
 
 Rule = Callable[[Module, LintContext], Iterable[Diagnostic]]
@@ -16,6 +16,7 @@ RULES: tuple[Rule, ...] = (
     names.check,
     boxes.check,
     paths.check,
+    env.check,
     apis.check,
     registries.check,
     entrypoint.check,

@@ -15,6 +15,7 @@ from mlcc.suggest import did_you_mean
 def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
     yield from _targets(module)
     yield from _unique_paths(module)
+    yield from _one_file_api_per_box(module)
     yield from _conventions(module)
 
 
@@ -55,6 +56,23 @@ def _unique_paths(module: Module) -> Iterator[Diagnostic]:
                 hint="each API needs its own path under the namespace",
             )
         claims.append((api.name, claim))
+
+
+def _one_file_api_per_box(module: Module) -> Iterator[Diagnostic]:
+    """A box's file API is one Deployment named after the box: two APIs would be one object twice."""
+    first_of: dict[str, str] = {}
+    for api in module.apicomponents:
+        box = api.obj.spec.data_box.name if api.obj.spec.data_box else None
+        if box is None:
+            continue
+        first = first_of.setdefault(box, api.name)
+        if first != api.name:
+            yield Diagnostic(
+                "MLCC305",
+                f"DataBox '{box}' already has a file API, APIComponent '{first}'",
+                api.doc.locate(("spec", "dataBox", "name")),
+                hint="publish each DataBox through one file-API APIComponent",
+            )
 
 
 def _conventions(module: Module) -> Iterator[Diagnostic]:

@@ -18,6 +18,15 @@ class RegistryCatalog:
 
 
 @dataclass(frozen=True)
+class ReservedPath:
+    """A container path mlcc mounts itself; a box or the files folder there (or above) would hide it."""
+
+    path: str
+    purpose: str
+
+
+@dataclass(frozen=True)
 class LintContext:
     registries: tuple[RegistryCatalog, ...]
+    reserved_paths: tuple[ReservedPath, ...] = ()
     check_entrypoints: bool = True

@@ -1,7 +1,8 @@
-"""One namespace per module; names unique per kind."""
+"""One namespace per module, not one mlcc needs; names unique per kind and valid where they end up."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mlcc.diagnostics import Diagnostic
@@ -10,10 +11,39 @@ from mlcc.module import Module
 from mlcc.rules.context import LintContext
 
 
+# `<env>/argocd` holds the Applications; a module there would also share Argo CD's own namespace.
+RESERVED_NAMESPACES = frozenset({"argocd", "default", "kube-system", "kube-public", "kube-node-lease"})
+# An MLComponent names its Service, and Service names are DNS-1035 labels: a letter first.
+_DNS_1035 = re.compile(r"^[a-z]")
+
+
 def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
     yield from _one_namespace(module)
+    yield from _reserved_namespace(module)
+    yield from _service_names(module)
     for group in (module.databoxes, module.mlcomponents, module.apicomponents, module.passthrough):
         yield from _unique(group)
+
+
+def _reserved_namespace(module: Module) -> Iterator[Diagnostic]:
+    if module.resources and module.namespace in RESERVED_NAMESPACES:
+        yield Diagnostic(
+            "MLCC205",
+            f"namespace '{module.namespace}' is reserved (Kubernetes or Argo CD uses it)",
+            module.resources[0].doc.locate(("metadata", "namespace")),
+            hint="give the module a namespace of its own, e.g. `pu-<owner>-pa-<module>`",
+        )
+
+
+def _service_names(module: Module) -> Iterator[Diagnostic]:
+    for component in module.mlcomponents:
+        if not _DNS_1035.match(component.name):
+            yield Diagnostic(
+                "MLCC205",
+                f"MLComponent name '{component.name}' must start with a letter: it names a Kubernetes Service",
+                component.doc.locate(("metadata", "name")),
+                hint=f"e.g. `m{component.name}`",
+            )
 
 
 def _one_namespace(module: Module) -> Iterator[Diagnostic]:

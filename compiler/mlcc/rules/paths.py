@@ -1,4 +1,5 @@
-"""Container paths: the model lies inside its box mount; mounts and the files folder do not overlap."""
+"""Container paths: the model lies inside its box mount; mounts and the files folder overlap
+neither each other nor the folders mlcc mounts itself."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from mlcc.diagnostics import Diagnostic
 from mlcc.manifests import Resource
 from mlcc.model import MLComponent
 from mlcc.module import Module
-from mlcc.rules.context import LintContext
+from mlcc.rules.context import LintContext, ReservedPath
 
 
 def is_under(path: str, folder: str) -> bool:
@@ -23,6 +24,7 @@ def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
         yield from _model_path(component)
         yield from _files_path(component)
         yield from _overlaps(component)
+        yield from _reserved(component, context.reserved_paths)
 
 
 def _mounts(component: Resource[MLComponent]) -> list[tuple[int, str, str]]:
@@ -70,3 +72,21 @@ def _overlaps(component: Resource[MLComponent]) -> Iterator[Diagnostic]:
                 component.doc.locate(("spec", "connectedBoxes", j, "path")),
                 hint="mount each box at its own folder, neither inside the other",
             )
+
+
+def _reserved(component: Resource[MLComponent], reserved: tuple[ReservedPath, ...]) -> Iterator[Diagnostic]:
+    """A path at or above one mlcc mounts would hide it; below it is a nested mount, which is fine."""
+    exchange = component.obj.spec.ml_service.inference.file_exchange
+    claimed = [(("spec", "connectedBoxes", i, "path"), f"box '{name}' is mounted at", path) for i, name, path in _mounts(component)]
+    if exchange is not None:
+        where = ("spec", "mlService", "inference", "fileExchange", "inferenceFilesPath")
+        claimed.append((where, "inferenceFilesPath is", exchange.inference_files_path))
+    for where, what, path in claimed:
+        for mounted in reserved:
+            if is_under(mounted.path, path):
+                yield Diagnostic(
+                    "MLCC310",
+                    f"{what} '{path}', which would hide {mounted.path} ({mounted.purpose})",
+                    component.doc.locate(where),
+                    hint=f"choose a folder that is neither {mounted.path} nor above it",
+                )
