@@ -45,6 +45,11 @@ def manifest_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and is_manifest(p))
 
 
+def is_modules_root(path: Path) -> bool:
+    """A folder of module folders (not a module itself, nor a single file)."""
+    return path.is_dir() and not manifest_files(path)
+
+
 def links_outside(path: Path, root: Path) -> bool:
     """`path` is (or runs through) a symlink to somewhere outside `root`.
 

@@ -4,6 +4,7 @@ as it was, whatever stage failed. mlcc never replaces a folder it did not write.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,21 @@ def test_two_modules_in_one_namespace_fail_instead_of_overwriting_each_other(bui
     assert found and found[0]["file"].startswith("modules/iris"), run.err
     assert "pu-alice-pa-iris" in found[0]["message"]
     assert snapshot(built / "out") == before
+
+
+@pytest.mark.parametrize("part", ["modules/iris", "modules/iris/boxes.yaml"])
+def test_building_some_modules_never_removes_the_others(built: Path, part: str) -> None:
+    """Committing that output would make Argo CD delete every module left out."""
+    before = snapshot(built / "out")
+    run = mlcc_inprocess("build", part, "-o", "out", cwd=built)
+    assert run.code == 1, run.text
+    assert "out also holds dev/pu-bob-pa-textstats, prod/pu-bob-pa-textstats" in run.err
+    assert snapshot(built / "out") == before
+    assert mlcc_inprocess("build", part, "-o", "iris-only", cwd=built).code == 0
+
+
+def test_a_module_deleted_from_the_modules_root_leaves_the_output(built: Path) -> None:
+    shutil.rmtree(built / "modules" / "textstats")
+    run = mlcc_inprocess("build", "modules", "-o", "out", cwd=built)
+    assert run.code == 0, run.text
+    assert sorted(p.name for p in (built / "out" / "dev").iterdir()) == ["argocd", "pu-alice-pa-iris"]

@@ -38,6 +38,15 @@ def run(args: argparse.Namespace) -> int:
     if has_errors(diagnostics):
         print(f"mlcc: build failed; nothing under {args.output} was changed", file=sys.stderr)
         return EXIT_PROBLEMS
+    others = _others_removed(args, result.plan)
+    if others:
+        print(
+            f"mlcc: error: {args.output} also holds {', '.join(others)}, which this build of some modules does not "
+            "produce; writing would remove them and their Argo CD Applications\n"
+            f"  = help: build every module (`mlcc build modules/ -o {args.output}`), or write these into another folder",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
     if args.check:
         stale = stale_files(args.output, result.plan)
         for rel in stale:
@@ -59,3 +68,12 @@ def run(args: argparse.Namespace) -> int:
         f"({result.rebuilt} rebuilt, {len(result.outputs) - result.rebuilt} unchanged)"
     )
     return EXIT_OK
+
+
+def _others_removed(args: argparse.Namespace, plan) -> list[str]:
+    """What a build of named modules (not whole modules roots) would delete: other modules' output."""
+    from mlcc.loader import is_modules_root
+
+    if all(is_modules_root(path) for path in paths(args)):
+        return []  # every module is here: what is gone was deleted, and its output goes too
+    return plan.removed(args.output)
