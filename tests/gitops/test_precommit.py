@@ -72,3 +72,12 @@ def test_build_check_hook_fails_when_rendered_output_is_stale(repo: Path):
     result = pre_commit(repo)
     assert result.returncode != 0
     assert "deployment-iris-mlcmp.yaml: stale" in result.stdout
+
+
+def test_lint_hook_ignores_yaml_inside_the_module_code(repo: Path):
+    """Only a module's top-level *.yaml files are manifests; the code may keep its own YAML."""
+    config = repo / "modules/iris/iris/settings.yaml"
+    config.write_text("threshold: 0.5\n")
+    git(repo, "add", "-A")
+    result = pre_commit(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
