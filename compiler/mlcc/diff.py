@@ -153,9 +153,7 @@ def render_both(paths: list[Path], overlays: Path | None, envs: list[str] | None
         base_paths = [top / r for r in rel_paths if (top / r).exists()]
         base_overlays = top / overlays_rel
         if not any(base_overlays.glob("*/environment.yaml")):
-            base_overlays = None if head_overlays is None else base_overlays
-        if base_overlays is not None and not base_overlays.is_dir():
-            base_overlays.mkdir(parents=True)  # the overlays were added since: base has no environments
+            base_overlays = None  # none yet at the base: `mlcc build` used the built-in environment then
         base = render_side(ref, base_paths, base_overlays, envs, strict_envs=False)
         base.diagnostics = [_relocate(d, top, ref) for d in base.diagnostics]
     return Sides(base, head, commit)

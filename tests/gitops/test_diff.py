@@ -219,3 +219,14 @@ def test_new_module_is_all_added(repo):
     assert "--- module iris2 (namespace pu-alice-pa-iris2) ---" in out
     assert "  + added Namespace pu-alice-pa-iris2" in out
     assert " 0 removed, 0 changed" in out
+
+
+def test_overlays_added_since_the_base_compare_with_the_built_in_environment(repo):
+    """Before overlays/ existed, `mlcc build` rendered the built-in environment: that is the base."""
+    git("rm", "-r", "-q", "overlays", cwd=repo)
+    git("commit", "-q", "-m", "no overlays yet", cwd=repo)
+    git("checkout", "-q", "HEAD~1", "--", "overlays", cwd=repo)
+    code, out, err = mlcc("diff", "--env", "dev", cwd=repo)
+    assert code == 0, err
+    assert "=== environment dev ===" in out
+    assert f"  + added Namespace {IRIS}" in out
