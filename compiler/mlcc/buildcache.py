@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mlcc.diagnostics import Location
+from mlcc.diagnostics import Diagnostic, Location, Severity
 from mlcc.environments import Environment
 from mlcc.moduleoutput import ModuleOutput
 
@@ -113,7 +113,7 @@ class BuildCache:
 
     def lookup(self, root: str, inputs: Snapshot) -> ModuleOutput | None:
         entry = self.entries.get(root)
-        if not entry or entry["envKey"] != self.env_key:
+        if not entry or entry["envKey"] != self.env_key or "warnings" not in entry:
             return None
         if entry["inputs"] != inputs and entry["key"] != content_key(root, inputs):
             return None
@@ -123,6 +123,7 @@ class BuildCache:
         return ModuleOutput(
             root, entry["name"], entry["namespace"], Location(*at) if at else None,
             folders={folder: None for folder in entry["folders"]},
+            diagnostics=[_load_diagnostic(d) for d in entry["warnings"]],
             applications={env: tuple(app) for env, app in entry["applications"].items()},  # type: ignore[misc]
             objects=entry["objects"],
         )
@@ -171,6 +172,7 @@ class BuildCache:
             "namespace": output.namespace,
             "namespaceAt": [at.file, at.line, at.column, at.length] if at else None,
             "objects": output.objects,
+            "warnings": [_dump_diagnostic(d) for d in output.diagnostics],  # a stored build had no errors
             "folders": {folder: self._snapshot(folder) for folder in sorted(output.folders)},
             "applications": {env: list(app) for env, app in output.applications.items()},
         }
@@ -199,3 +201,19 @@ class BuildCache:
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+def _dump_diagnostic(d: Diagnostic) -> dict:
+    loc = d.location
+    return {
+        "code": d.code, "message": d.message, "severity": d.severity.value, "hint": d.hint, "notes": list(d.notes),
+        "location": [loc.file, loc.line, loc.column, loc.length],
+        "related": [[r.file, r.line, r.column, r.length] for r in d.related],
+    }
+
+
+def _load_diagnostic(data: dict) -> Diagnostic:
+    return Diagnostic(
+        data["code"], data["message"], Location(*data["location"]), Severity(data["severity"]), data["hint"],
+        tuple(Location(*r) for r in data["related"]), tuple(data["notes"]),
+    )

@@ -87,3 +87,13 @@ def test_parallel_build_reports_every_error(tmp_path):
     assert result.returncode == 1
     assert result.stderr.count("error[MLCC201]") == 2
     assert not (ws / "out").exists()
+
+
+def test_an_unchanged_module_repeats_its_warnings(tmp_path):
+    ws = workspace(tmp_path)
+    (ws / "modules/iris/files-api.yaml").unlink()  # no file API: warning MLCC602
+    first = mlcc(ws, "build", "modules", "-o", "out")
+    second = mlcc(ws, "build", "modules", "-o", "out")
+    assert counts(second) == (0, 2)
+    assert "warning[MLCC602]" in first.stderr
+    assert second.stderr == first.stderr
