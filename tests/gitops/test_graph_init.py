@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -26,21 +27,56 @@ def test_mermaid_graph_links_boxes_components_apis_and_routes():
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert text.startswith("flowchart LR")
-    assert 'box_models -->|"mount at /home/app/models"| ml_iris_mlcmp' in text
-    assert 'box_users -->|"copy (file exchange)"| ml_iris_mlcmp' in text
-    assert 'ml_iris_mlcmp -->|"publishes"| api_iris_api' in text
+    assert 'iris__box_models -->|"mount at /home/app/models"| iris__ml_iris_mlcmp' in text
+    assert 'iris__box_users -->|"copy (file exchange)"| iris__ml_iris_mlcmp' in text
+    assert 'iris__ml_iris_mlcmp -->|"publishes"| iris__api_iris_api' in text
     assert "/pu-alice-pa-iris/iris/predict" in text
-    assert 'box_users -->|"file API"| api_files_api' in text
+    assert 'iris__box_users -->|"file API"| iris__api_files_api' in text
 
 
 def test_dot_graph_is_valid_graphviz_when_dot_is_installed(tmp_path):
     result = mlcc("graph", "modules/iris", "--format", "dot")
     assert result.returncode == 0
-    assert result.stdout.startswith('digraph "iris" {') and "box_models -> ml_iris_mlcmp" in result.stdout
+    assert result.stdout.startswith('digraph "mlcc" {') and "iris__box_models -> iris__ml_iris_mlcmp" in result.stdout
     if shutil.which("dot") is None:
         pytest.skip("Graphviz is not installed: SVG output not checked")
     svg = mlcc("graph", "modules/iris", "--format", "svg")
     assert svg.returncode == 0 and "<svg" in svg.stdout
+
+
+def test_several_modules_make_one_graph_with_a_cluster_each(tmp_path):
+    mermaid = mlcc("graph", "modules")
+    assert mermaid.returncode == 0, mermaid.stderr
+    assert mermaid.stdout.count("flowchart LR") == 1
+    assert 'subgraph iris__module["module iris' in mermaid.stdout
+    assert 'subgraph textstats__module["module textstats' in mermaid.stdout
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed: SVG output not checked")
+    svg = mlcc("graph", "modules", "--format", "svg")
+    assert svg.returncode == 0, svg.stderr
+    ElementTree.fromstring(_without_doctype(svg.stdout))  # one document, well-formed
+
+
+def _without_doctype(svg: str) -> str:
+    return svg[svg.index("<svg"):]
+
+
+def test_user_text_in_labels_cannot_break_the_graph(tmp_path):
+    module = tmp_path / "iris"
+    shutil.copytree(ROOT / "modules/iris", module, ignore=shutil.ignore_patterns("data", "*.joblib"))
+    manifest = module / "iris-mlcmp.yaml"
+    hostile = "/home/app/m\"o<b>d\\els"  # a quote, HTML and a backslash in a mount path
+    text = manifest.read_text().replace("modelPath: /home/app/models/", f"modelPath: '{hostile}/")
+    text = text.replace("path: /home/app/models", f"path: '{hostile}'")
+    manifest.write_text(text.replace("iris.joblib", "iris.joblib'"))
+    mermaid = mlcc("graph", "--overlays", ROOT / "overlays", module)
+    assert mermaid.returncode == 0, mermaid.stderr
+    assert '|"mount at /home/app/m#quot;o#lt;b#gt;d\\els"|' in mermaid.stdout
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed: DOT not checked")
+    svg = mlcc("graph", "--overlays", ROOT / "overlays", module, "--format", "svg")
+    assert svg.returncode == 0, svg.stderr
+    assert "mount at /home/app/m&quot;o&lt;b&gt;d\\els" in svg.stdout
 
 
 def test_graph_of_a_broken_module_reports_diagnostics(tmp_path):

@@ -10,7 +10,7 @@ from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_overlay
 
 
 def register(commands) -> None:
-    graph = commands.add_parser("graph", help="draw a module's reference graph (Mermaid, DOT or SVG)")
+    graph = commands.add_parser("graph", help="draw the modules' reference graph (Mermaid, DOT or SVG), one cluster per module")
     add_paths(graph)
     add_overlays(graph)
     graph.add_argument("--format", choices=("mermaid", "dot", "svg"), default="mermaid")
@@ -25,10 +25,7 @@ def run(args: argparse.Namespace) -> int:
     if checked is None:
         return EXIT_PROBLEMS
     modules = [m for m in checked if m.resources]
-    if args.format == "mermaid":
-        text = "\n".join(to_mermaid(m) for m in modules)
-    else:
-        text = "\n".join(to_dot(m) for m in modules)
+    text = to_mermaid(modules) if args.format == "mermaid" else to_dot(modules)
     if args.format == "svg":
         text = _svg(text)
     if args.output:
