@@ -106,6 +106,8 @@ def test_init_refuses_to_overwrite_and_rejects_bad_names(tmp_path):
     assert mlcc("init", "modules/taken", cwd=tmp_path).returncode == 2
     assert (tmp_path / "modules/taken/keep.txt").read_text() == "mine"
     assert mlcc("init", "modules/Bad_Name", cwd=tmp_path).returncode == 2
+    assert mlcc("init", "modules/3d-seg", cwd=tmp_path).returncode == 2  # a package and a Service start with a letter
+    assert not (tmp_path / "modules/3d-seg").exists()
 
 
 def test_scaffolded_module_answers_through_mlcc_run(tmp_path):

@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     for what, value in (("module name", folder.name), ("owner", owner)):
         if not _LABEL.match(value) or len(value) > 40:
             raise UsageError(f"{what} '{value}' must be lower-case letters, digits and '-' (at most 40)")
+    if not folder.name[0].isalpha():  # it names the Python package and the Service
+        raise UsageError(f"module name '{folder.name}' must start with a letter")
     namespace = args.namespace or f"pu-{owner}-pa-{folder.name}"
     if len(namespace) > 63 or not _LABEL.match(namespace):
         raise UsageError(f"namespace '{namespace}' is not a valid Kubernetes name; pass --namespace")
