@@ -92,7 +92,7 @@ def test_capacity_shrink_is_destructive(repo):
         "(spec.additionalConfig.maxSize)"
     ) in out
     assert f"DESTRUCTIVE: prod/{IRIS}: DataBox storage PersistentVolumeClaim box-models capacity shrinks 1G → 500M" in out
-    assert f"DESTRUCTIVE: prod/{IRIS}: DataBox storage PersistentVolume {IRIS}-models capacity shrinks 1G → 500M" in out
+    assert f"DESTRUCTIVE: prod/{IRIS}: DataBox storage PersistentVolume {IRIS}.models capacity shrinks 1G → 500M" in out
     assert "      spec.additionalConfig.maxSize: 1G → 500M" in out
 
 

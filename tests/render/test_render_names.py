@@ -4,11 +4,12 @@ stay within the limits the API server enforces, however long the user's names ar
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
 from mlcc.verify import check_object
-from rendertools import API, Tree, copy_modules, mlcc_inprocess
+from rendertools import API, OVERLAYS, Tree, copy_modules, mlcc_inprocess
 
 NS = "pu-alice-pa-iris"
 COMPONENT = "customer-churn-prediction-gradient-boosting-model-v2-final-xyzw"  # 63
@@ -81,3 +82,21 @@ def test_application_names_of_long_namespaces_do_not_collide() -> None:
     b = application_name(DEFAULT, "pu-" + "a" * 56 + "-two")
     assert a != b and len(a) <= 63 and len(b) <= 63
     assert application_name(DEFAULT, "pu-alice-pa-iris") == "default-pu-alice-pa-iris"
+
+
+def test_persistent_volumes_of_different_modules_never_share_a_name(tmp_path) -> None:
+    """PVs are cluster-wide: namespace `a` with box `b-c` and namespace `a-b` with box `c` stay apart."""
+    repo = tmp_path / "repo"
+    modules = copy_modules(repo, ("iris",))
+    shutil.copytree(modules / "iris", modules / "iris2")
+    for path in (modules / "iris2").glob("*.yaml"):
+        text = path.read_text().replace(f"namespace: {NS}", "namespace: pu-alice-pa")
+        path.write_text(text.replace("name: models", "name: iris-models").replace("s3BoxName: models", "s3BoxName: iris-models"))
+    run = mlcc_inprocess("build", "modules", "-o", "out", "--env", "prod", "--overlays", OVERLAYS, cwd=repo)
+    assert run.code == 0, run.text
+    tree = Tree(repo / "out")
+    volumes = [o for o in tree.objects("prod") if o["kind"] == "PersistentVolume"]
+    names = [v["metadata"]["name"] for v in volumes]
+    assert len(names) == len(set(names)) == 4, names
+    claims = {(c["metadata"]["namespace"], c["spec"]["volumeName"]) for c in tree.objects("prod") if c["kind"] == "PersistentVolumeClaim"}
+    assert {(v["spec"]["claimRef"]["namespace"], v["metadata"]["name"]) for v in volumes} == claims

@@ -30,7 +30,9 @@ class CsiS3Provider:
     def objects(self, box: Resource[DataBox], module: str) -> list[Emitted]:
         c, namespace = self.config, box.obj.metadata.namespace
         capacity = box.obj.spec.s3_default_storage.capacity
-        volume_name = f"{namespace}-{box.name}"
+        # PersistentVolumes are cluster-wide: with a dash, namespace a-b's box c and namespace a's box
+        # b-c would share one. Neither a namespace nor a box name holds a dot.
+        volume_name = f"{namespace}.{box.name}"
         source = box.doc.locate(("metadata", "name"))
         # The driver mounts the bucket at NodeStage, so every stage gets the credentials (as in its
         # statically provisioned example), not only NodePublish.
