@@ -175,7 +175,7 @@ def test_csi_s3_provider_binds_a_volume_per_box(tree: Tree, env: str) -> None:
     config = VARIANTS[env]["storage"]["csiS3"]
     for box in ("models", "users"):
         claim = tree.get(env, IRIS, "PersistentVolumeClaim", f"box-{box}")
-        volume = tree.get(env, IRIS, "PersistentVolume", f"{IRIS}-{box}")
+        volume = tree.get(env, IRIS, "PersistentVolume", f"{IRIS}.{box}")
         assert claim["spec"]["volumeName"] == volume["metadata"]["name"]
         assert volume["spec"]["claimRef"] == {"namespace": IRIS, "name": f"box-{box}"}
         assert claim["spec"]["resources"]["requests"]["storage"] == volume["spec"]["capacity"]["storage"] == "1G"
