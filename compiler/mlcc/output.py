@@ -68,6 +68,17 @@ class OutputPlan:
         return sorted(gone)
 
 
+def built_from(folder: Path, module_roots: list[Path]) -> bool:
+    """The output folder was rendered from one of these modules (by its source map)."""
+    try:
+        sources = json.loads((folder / "sourcemap.json").read_text(encoding="utf-8")).values()
+    except (OSError, ValueError, AttributeError):
+        return False
+    roots = [root.resolve() for root in module_roots]
+    files = {Path(str(where).rsplit(":", 2)[0]).resolve() for where in sources}
+    return any(file.is_relative_to(root) for file in files for root in roots)
+
+
 def leftover_environments(root: Path, environments: list[str]) -> list[str]:
     """Environment folders of an mlcc output root that the given environments do not cover."""
     if not (root / MARKER).is_file():

@@ -29,6 +29,8 @@ from hypothesis import strategies as st
 from clirun import Run, mlcc_inprocess, mlcc_subprocess
 from rel_support import MODULES, ROOT, copy_module, record, snapshot
 
+from mlcc.rules.env import is_reserved
+
 OVERLAYS = ROOT / "overlays"
 IRIS = MODULES / "iris"
 MANIFESTS = sorted(p.name for p in IRIS.glob("*.yaml"))
@@ -155,7 +157,7 @@ cpu = st.sampled_from(["100m", "250m", "500m", "1", "2", "1500m"])
 memory = st.sampled_from(["128Mi", "256M", "512Mi", "1Gi", "2G"])
 segment = st.from_regex(r"\A[a-z][a-z0-9]{0,8}\Z")
 env_value = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
-env_name = st.from_regex(r"\A[A-Z_][A-Z0-9_]{0,15}\Z")
+env_name = st.from_regex(r"\A[A-Z_][A-Z0-9_]{0,15}\Z").filter(lambda name: not is_reserved(name))
 
 
 @st.composite
@@ -239,6 +241,13 @@ def _parent(root: Any, path: tuple) -> Any:
     return root
 
 
+WELL_FORMED_SPEC = {
+    "SealedSecret": {"encryptedData": {"password": "AgBy3i4OJSWK+PiTySYZZA=="}},
+    "ExternalSecret": {"secretStoreRef": {"kind": "ClusterSecretStore", "name": "vault"},
+                       "target": {"name": "creds"}, "dataFrom": [{"extract": {"key": "creds"}}]},
+}
+
+
 def _tree_mutation(draw, docs: dict[str, list[Any]]) -> str:
     name = draw(st.sampled_from(sorted(docs)))
     items = docs[name]
@@ -247,7 +256,8 @@ def _tree_mutation(draw, docs: dict[str, list[Any]]) -> str:
     index = draw(st.integers(0, len(items) - 1))
     holder = {"doc": items[index]}
     path = ("doc",) + draw(st.sampled_from(_paths(items[index])))
-    kind = draw(st.sampled_from(["drop", "rename", "retype", "reref", "duplicate", "swapfile"]))
+    kind = draw(st.sampled_from(["drop", "rename", "retype", "reref", "reserved", "duplicate", "swapfile",
+                                 "passthrough"]))
     parent, key = _parent(holder, path), path[-1]
     if kind == "drop" and len(path) > 1:
         del parent[key]
@@ -260,8 +270,17 @@ def _tree_mutation(draw, docs: dict[str, list[Any]]) -> str:
     elif kind == "reref":
         parent[key] = draw(st.one_of(label, st.text(max_size=20), st.just("models"),
                                      st.just("users"), st.just("iris-mlcmp")))
-    elif kind == "duplicate":
-        items.append(copy.deepcopy(items[index]))
+    elif kind == "reserved":  # values mlcc keeps for itself: build would refuse them, so lint must
+        parent[key] = draw(st.sampled_from(["/tmp", "/mlcc-runtime", "/home", "/", "/home/app", "argocd",
+                                            "kube-system", "1abc", "PYTHONPATH", "MLCC_PORT", "AWS_REGION"]))
+    elif kind == "passthrough":  # a carried SealedSecret or ExternalSecret, well-formed or not
+        api, kind_name = draw(st.sampled_from([("bitnami.com/v1alpha1", "SealedSecret"),
+                                               ("external-secrets.io/v1", "ExternalSecret"),
+                                               ("external-secrets.io/v1beta1", "ExternalSecret")]))
+        metadata = {"name": draw(st.one_of(label, st.text(max_size=12))),
+                    "namespace": draw(st.sampled_from(["pu-alice-pa-iris", None, "other"]))}
+        spec = draw(st.one_of(any_value, st.just(WELL_FORMED_SPEC[kind_name])))
+        items.append({"apiVersion": api, "kind": kind_name, "metadata": metadata, "spec": spec})
     elif kind == "swapfile":
         other = draw(st.sampled_from(sorted(docs)))
         docs[other].append(items.pop(index))

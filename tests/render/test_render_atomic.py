@@ -204,3 +204,13 @@ def test_a_module_deleted_from_the_modules_root_leaves_the_output(built: Path) -
     run = mlcc_inprocess("build", "modules", "-o", "out", cwd=built)
     assert run.code == 0, run.text
     assert sorted(p.name for p in (built / "out" / "dev").iterdir()) == ["argocd", "pu-alice-pa-iris"]
+
+
+def test_a_module_built_on_its_own_may_move_to_another_namespace(tmp_path: Path) -> None:
+    modules = copy_modules(tmp_path)
+    assert mlcc_inprocess("build", "modules/iris", "-o", "out", cwd=tmp_path).code == 0
+    for manifest in (modules / "iris").glob("*.yaml"):
+        manifest.write_text(manifest.read_text().replace("namespace: pu-alice-pa-iris", "namespace: pu-alice-pa-flowers"))
+    run = mlcc_inprocess("build", "modules/iris", "-o", "out", cwd=tmp_path)
+    assert run.code == 0, run.text
+    assert sorted(p.name for p in (tmp_path / "out" / "default").iterdir()) == ["argocd", "pu-alice-pa-flowers"]

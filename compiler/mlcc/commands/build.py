@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if has_errors(diagnostics):
         print(f"mlcc: build failed; nothing under {args.output} was changed", file=sys.stderr)
         return EXIT_PROBLEMS
-    others = _others_removed(args, result.plan)
+    others = _others_removed(args, result)
     if others:
         print(
             f"mlcc: error: {args.output} also holds {', '.join(others)}, which this build of some modules does not "
@@ -70,10 +70,15 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _others_removed(args: argparse.Namespace, plan) -> list[str]:
-    """What a build of named modules (not whole modules roots) would delete: other modules' output."""
+def _others_removed(args: argparse.Namespace, result) -> list[str]:
+    """What a build of named modules (not whole modules roots) would delete of other modules' output.
+
+    The built modules' own old folders (a namespace renamed) may go: their source maps name them.
+    """
     from mlcc.loader import is_modules_root
+    from mlcc.output import built_from
 
     if all(is_modules_root(path) for path in paths(args)):
         return []  # every module is here: what is gone was deleted, and its output goes too
-    return plan.removed(args.output)
+    roots = [Path(output.root) for output in result.outputs]
+    return [rel for rel in result.plan.removed(args.output) if not built_from(args.output / rel, roots)]
