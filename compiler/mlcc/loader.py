@@ -56,7 +56,10 @@ def links_outside(path: Path, root: Path) -> bool:
     mlcc shows source lines in its reports, so a link to a file elsewhere (a CI
     token, `/proc/self/environ`) would print that file into a build log.
     """
-    return not path.resolve().is_relative_to(root.resolve())
+    try:
+        return not path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return True
 
 
 def link_out(path: Path, scope: str) -> Diagnostic:
@@ -103,13 +106,10 @@ def _module_folders(path: Path, diagnostics: list[Diagnostic]) -> list[Path]:
         return []
     if manifest_files(path):
         return [path]
-    folders = []
-    for folder in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        if links_outside(folder, path):
-            diagnostics.append(link_out(folder, "modules folder"))
-        else:
-            folders.append(folder)
-    if not folders and not diagnostics:  # neither a module nor a modules root: say so rather than pass
+    candidates = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    folders = [folder for folder in candidates if not links_outside(folder, path)]
+    diagnostics += [link_out(folder, "modules folder") for folder in candidates if folder not in folders]
+    if not candidates:  # neither a module nor a modules root: say so rather than pass
         diagnostics.append(
             Diagnostic(
                 "MLCC106",
