@@ -14,7 +14,7 @@ from mlcc.rules.context import LintContext
 # `<env>/argocd` holds the Applications; a module there would also share Argo CD's own namespace.
 RESERVED_NAMESPACES = frozenset({"argocd", "default", "kube-system", "kube-public", "kube-node-lease"})
 # An MLComponent names its Service, and Service names are DNS-1035 labels: a letter first.
-_DNS_1035 = re.compile(r"^[a-z]")
+_LETTER_FIRST = re.compile(r"^[a-z]")
 
 
 def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
@@ -37,7 +37,7 @@ def _reserved_namespace(module: Module) -> Iterator[Diagnostic]:
 
 def _service_names(module: Module) -> Iterator[Diagnostic]:
     for component in module.mlcomponents:
-        if not _DNS_1035.match(component.name):
+        if not _LETTER_FIRST.match(component.name):
             yield Diagnostic(
                 "MLCC205",
                 f"MLComponent name '{component.name}' must start with a letter: it names a Kubernetes Service",
