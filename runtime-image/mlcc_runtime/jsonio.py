@@ -52,7 +52,8 @@ def loads_object(body: bytes | memoryview) -> dict:
         raise invalid("request body is empty; expected a JSON object")
     try:
         value = loads(body)
-    except (JSONDecodeError, UnicodeDecodeError) as exc:
+    except ValueError as exc:
+        # JSONDecodeError, UnicodeDecodeError and, from the json module, integers over 4300 digits.
         raise invalid(f"malformed JSON: {exc}") from None
     if type(value) is not dict:
         raise invalid("request body must be a JSON object")

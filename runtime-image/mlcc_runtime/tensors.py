@@ -51,10 +51,21 @@ def nested_shape(data: Any) -> list[int]:
     return shape
 
 
-def product(shape: list[int]) -> int:
+# numpy's traditional limit; no model needs more, and it bounds the work a crafted shape causes.
+MAX_DIMS = 32
+# V2 shapes are int64, so no dimension and no element count can be larger.
+MAX_DIM = 2**63 - 1
+
+
+def product(shape: list[int]) -> int | None:
+    """The element count of ``shape``, or None past MAX_DIM (stops early: no huge integers)."""
+    if 0 in shape:
+        return 0
     n = 1
     for d in shape:
         n *= d
+        if n > MAX_DIM:
+            return None
     return n
 
 
@@ -64,13 +75,23 @@ def normalize_shape(shape: Any, data: Any, count: int, where: str) -> list[int]:
         if shape == [] and count == 1:
             return []
         implied = nested_shape(data)
-        return implied if len(implied) > 1 and product(implied) == count else [count]
+        if 1 < len(implied) <= MAX_DIMS and product(implied) == count:
+            return implied
+        return [count]
     if type(shape) is int:
         shape = [shape]
-    if type(shape) is not list or not all(type(d) is int and d >= 0 for d in shape):
-        raise invalid(f"{where}: shape must be a list of non-negative integers, got {shape!r}")
-    if product(shape) != count:
-        raise invalid(f"{where}: shape {shape} needs {product(shape)} values, got {count}")
+    if type(shape) is not list:
+        raise invalid(f"{where}: shape must be a list of non-negative integers, got {shape!r:.60}")
+    # Checked before anything walks the list: a crafted body may hold millions of dimensions.
+    if len(shape) > MAX_DIMS:
+        raise invalid(f"{where}: shape may have at most {MAX_DIMS} dimensions, got {len(shape)}")
+    if not all(type(d) is int and 0 <= d <= MAX_DIM for d in shape):
+        raise invalid(f"{where}: shape dimensions must be integers from 0 to 2**63-1")
+    needed = product(shape)
+    if needed is None:
+        raise invalid(f"{where}: shape needs more than 2**63-1 values, got {count}")
+    if needed != count:
+        raise invalid(f"{where}: shape {shape} needs {needed} values, got {count}")
     return shape
 
 

@@ -99,6 +99,8 @@ def _input(raw: Any, index: int, binary: memoryview, offset: int,
     if type(raw) is not dict:
         raise invalid(f"inputs[{index}] must be an object")
     name = raw.get("name")
+    if type(name) is not str or not name:  # before the contract lookup: a list is unhashable
+        raise invalid(f"inputs[{index}]: 'name' must be a non-empty string")
     where = f"input {name!r}"
     params = raw.get("parameters") or {}
     if type(params) is not dict:

@@ -34,6 +34,10 @@ def test_runtime_serves_with_the_standard_json_library(tmp_path):
             assert ok.json()["outputs"][0]["data"] == [3.0, 4.0]
             bad = client.post("/predict", content=b"{{nope", headers={{"Content-Type": "application/json"}})
             assert bad.status_code == 400 and "malformed JSON" in bad.json()["error"]
+            # the json module refuses integers past 4300 digits with a plain ValueError
+            huge = b'{{"inputs": [{{"name": "x", "datatype": "FP32", "shape": [' + b"9" * 5000 + b'], "data": [1]}}]}}'
+            bad = client.post("/predict", content=huge, headers={{"Content-Type": "application/json"}})
+            assert bad.status_code == 400 and "malformed JSON" in bad.json()["error"], bad.text
             assert client.get("/v2/models/model").status_code == 200
         print("ok")
     ''')

@@ -186,3 +186,39 @@ def test_openapi_is_generated_from_the_docstring(client_for) -> None:
         "y", "label"]
     assert doc["paths"]["/predict"]["post"]["summary"] == "Multiply a vector by a factor."
     assert "/v2/models/{model_name}/versions/{version}/infer" in doc["paths"]
+
+
+@pytest.mark.parametrize("name", [["x"], {"a": 1}, 3, None, ""])
+def test_v2_input_name_that_is_not_a_string_is_400(client_for, name) -> None:
+    c = client_for(echo_fn.scale)  # a contract: the name is looked up in it
+    r = c.post("/v2/models/model/infer",
+               json={"inputs": [{"name": name, "datatype": "BYTES", "shape": [1], "data": ["a"]}]})
+    assert r.status_code == 400, r.text
+    assert r.json() == {"error": "inputs[0]: 'name' must be a non-empty string"}
+
+
+@pytest.mark.parametrize("path", ["/predict", "/v2/models/model/infer"])
+@pytest.mark.parametrize("shape, message", [
+    ([10] * 5000, "at most 32 dimensions, got 5000"),
+    ([2**63 - 1] * 32, "shape needs more than 2**63-1 values, got 1"),
+    ([2**62, 2**62], "shape needs more than 2**63-1 values, got 1"),
+    ([2**63], "dimensions must be integers from 0 to 2**63-1"),
+    ([-1], "dimensions must be integers from 0 to 2**63-1"),
+    ([3, 2], "shape [3, 2] needs 6 values, got 1"),
+])
+def test_crafted_shapes_are_400_at_once(client_for, path, shape, message) -> None:
+    c = client_for(echo_fn.echo)
+    started = time.perf_counter()
+    r = c.post(path, json={"inputs": [{"name": "x", "datatype": "FP32", "shape": shape,
+                                       "data": [1.0]}]})
+    assert r.status_code == 400, r.text
+    assert message in r.json()["error"]
+    assert len(r.text) < 300  # no huge numbers or echoed shapes in the message
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_zero_dimension_still_means_no_values(client_for) -> None:
+    c = client_for(echo_fn.echo)
+    r = c.post("/predict", json={"inputs": [{"name": "x", "datatype": "FP32",
+                                             "shape": [2**63 - 1, 0], "data": []}]})
+    assert r.status_code == 200 and r.json()["outputs"][0]["shape"] == [2**63 - 1, 0]
