@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
 from mlcc_runtime import contract as contract_mod
@@ -118,12 +118,17 @@ class Service:
         future = asyncio.wrap_future(work)
         timeout = self.settings.timeout
         try:
-            raw = await (asyncio.wait_for(future, timeout) if timeout > 0 else future)
-        except asyncio.TimeoutError:
-            # The thread cannot be killed; it finishes in the background and its result is dropped.
-            if abandoned is not None:
-                abandoned.append(work)
-            raise ApiError(504, f"inference did not finish within {timeout:g} s") from None
+            # asyncio.wait, not wait_for: our own timer is told apart from a TimeoutError the
+            # function raised (socket.timeout of its own client is a failure, not our 504).
+            try:
+                done, _ = await asyncio.wait({future}, timeout=timeout if timeout > 0 else None)
+            except asyncio.CancelledError:  # the client went away
+                _abandon(future, work, abandoned)
+                raise
+            if not done:
+                _abandon(future, work, abandoned)
+                raise ApiError(504, f"inference did not finish within {timeout:g} s")
+            raw = future.result()
         except ApiError:
             raise
         except ValueError as exc:
@@ -139,3 +144,11 @@ class Service:
         if type(raw) is not list and type(raw) is not tuple:
             raise ApiError(500, "inference function must return a list of outputs")
         return [normalize_output(o, i) for i, o in enumerate(raw)]
+
+
+def _abandon(future: asyncio.Future, work: Future, abandoned: list[Any] | None) -> None:
+    """Stop waiting for the function: a queued call is cancelled; a running thread cannot be
+    killed, so it finishes in the background, its result dropped, and is handed to the caller."""
+    future.cancel()
+    if not work.cancel() and abandoned is not None:
+        abandoned.append(work)

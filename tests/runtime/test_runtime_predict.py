@@ -222,3 +222,15 @@ def test_a_zero_dimension_still_means_no_values(client_for) -> None:
     r = c.post("/predict", json={"inputs": [{"name": "x", "datatype": "FP32",
                                              "shape": [2**63 - 1, 0], "data": []}]})
     assert r.status_code == 200 and r.json()["outputs"][0]["shape"] == [2**63 - 1, 0]
+
+
+@pytest.mark.parametrize("timeout", [60.0, 0.0])
+def test_a_timeout_error_raised_by_the_function_is_500_not_504(client_for, caplog,
+                                                               timeout) -> None:
+    c = client_for(echo_fn.upstream_timeout, timeout=timeout)
+    with caplog.at_level("ERROR"):
+        r = c.post("/predict", json={"inputs": []})
+    assert r.status_code == 500, r.text
+    assert r.json() == {"error": "inference function failed; see the service log"}
+    assert any(rec.exc_info and "feature store timed out" in str(rec.exc_info[1])
+               for rec in caplog.records)
