@@ -8,9 +8,11 @@ accepting connections, lets in-flight requests finish and exits 0. A second sign
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 from types import FrameType
+from typing import NoReturn
 
 import uvicorn
 
@@ -31,14 +33,21 @@ class DrainingServer(uvicorn.Server):
         # Deliberately not recording the signal: uvicorn would re-raise it after shutdown and the
         # process would die by signal instead of exiting 0 after a clean drain.
         if self.stop_at is not None:
-            if self.should_exit:
-                self.force_exit = True
-            self.should_exit = True
-            return
+            self.stop_now(sig)  # does not return
         log.info("received %s: readiness now 503, draining for %.1f s",
                  signal.Signals(sig).name, self.drain_seconds)
         self.service.draining = True
         self.stop_at = time.monotonic() + self.drain_seconds
+
+    def stop_now(self, sig: int) -> NoReturn:
+        """A second signal: whoever sent it does not want to wait. Not uvicorn's force_exit: the
+        interpreter would still join the inference threads at exit (a function may run for
+        minutes), and newer Pythons wait for open connections when the listener closes."""
+        log.warning("received a second %s: stopping now; %d request(s) in flight are cut",
+                    signal.Signals(sig).name, len(self.server_state.tasks))
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(128 + sig)  # as a process killed by the signal reports itself
 
     async def on_tick(self, counter: int) -> bool:
         if self.stop_at is not None and time.monotonic() >= self.stop_at:
@@ -58,7 +67,10 @@ def run(service: Service) -> None:
         date_header=False,
         proxy_headers=False,  # no client address is used; identity comes from the named header only
         lifespan="on",
-        timeout_graceful_shutdown=max(settings.timeout, 1.0) + 5.0,
+        # Past the inference timeout every request has answered (504 at worst); with no
+        # timeout, in-flight requests are waited for as long as they take.
+        timeout_graceful_shutdown=max(settings.timeout, 1.0) + 5.0 if settings.timeout > 0
+        else None,
         timeout_keep_alive=75,  # longer than typical gateway idle timeouts: no reset races
     )
     DrainingServer(config, service, settings.drain_seconds).run()

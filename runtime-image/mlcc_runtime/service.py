@@ -69,7 +69,9 @@ class Service:
             raise invalid(f"{self.settings.user_header}: {exc}") from None
 
     async def infer(self, request: InferenceRequest, user_header: str | None) -> list[dict]:
-        if not self.ready:
+        # Not `self.ready`: while draining, only readiness answers 503; requests routed here
+        # until the endpoints controller has seen it are still served.
+        if self.executor is None:
             raise ApiError(503, "service is not ready (starting or shutting down)")
         self.contract.check_inputs(request.inputs)
         file_inputs = any(t["datatype"] == "FILE" for t in request.inputs)
@@ -110,11 +112,15 @@ class Service:
                 await loop.run_in_executor(None, exchange.remove, folder)
 
     async def _call(self, request: InferenceRequest, abandoned: list[Any] | None = None) -> list[dict]:
-        if self.executor is None:
-            raise ApiError(503, "service is not ready")
+        executor = self.executor
+        if executor is None:
+            raise ApiError(503, "service is not ready (starting or shutting down)")
         started = time.perf_counter()
-        work = self.executor.submit(self.slot.call, request.parameters, request.inputs,
-                                    request.output_fields)
+        try:
+            work = executor.submit(self.slot.call, request.parameters, request.inputs,
+                                   request.output_fields)
+        except RuntimeError:  # shut down between the check and the call
+            raise ApiError(503, "service is shutting down") from None
         future = asyncio.wrap_future(work)
         timeout = self.settings.timeout
         try:
