@@ -104,7 +104,8 @@ def create_app(service: Service) -> Starlette:
 
     async def predict(request: Request) -> Response:
         body = await read_capped(request, limit)
-        outputs = await service.infer(wire.decode(body), request.headers.get(user_header))
+        outputs = await service.infer(wire.decode(body, service.contract),
+                                      request.headers.get(user_header))
         return raw_json(wire.encode(outputs))
 
     async def v2_infer(request: Request) -> Response:

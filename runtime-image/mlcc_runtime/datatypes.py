@@ -37,7 +37,9 @@ def compatible(given: str, declared: frozenset[str]) -> bool:
     """Whether an input of type ``given`` may feed a field declared as one of ``declared``.
 
     Numeric widening is allowed (a V2 client that sends FP64 or INT64 for an FP32 field is common:
-    numpy defaults); narrowing floats into an integer field is not.
+    numpy defaults); narrowing floats into an integer field is not. BYTES the codecs could not
+    resolve to one declared type never feeds a field that may be FILE: the function would take
+    the client's string for a local path.
     """
     if given in declared:
         return True
@@ -46,7 +48,7 @@ def compatible(given: str, declared: frozenset[str]) -> bool:
     if given in FLOATS:
         return any(d in FLOATS for d in declared)
     if given == "BYTES":
-        return any(d in TEXTUAL for d in declared)
+        return "FILE" not in declared and any(d in TEXTUAL for d in declared)
     return False
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlcc_runtime import datatypes
+from mlcc_runtime import datatypes, jsonio
 from mlcc_runtime.errors import ApiError, invalid
 
 
@@ -93,6 +93,31 @@ def normalize_shape(shape: Any, data: Any, count: int, where: str) -> list[int]:
     if needed != count:
         raise invalid(f"{where}: shape {shape} needs {needed} values, got {count}")
     return shape
+
+
+def textual(values: list, target: str, where: str) -> list:
+    """Turn BYTES elements (bytes from binary, str from JSON) into what the function expects."""
+    if target == "BYTES":
+        return values
+    out = []
+    for v in values:
+        if target == "dict":
+            if type(v) is dict:
+                out.append(v)
+                continue
+            try:
+                v = jsonio.loads(v)
+            except (ValueError, TypeError):  # JSONDecodeError, UnicodeDecodeError, not text
+                raise invalid(f"{where}: dict elements must be JSON objects") from None
+            if type(v) is not dict:
+                raise invalid(f"{where}: dict elements must be JSON objects")
+        elif type(v) is bytes:
+            try:
+                v = v.decode("utf-8")
+            except UnicodeDecodeError:
+                raise invalid(f"{where}: {target} elements must be UTF-8 text") from None
+        out.append(v)
+    return out
 
 
 def normalize_input(raw: Any, index: int) -> dict:

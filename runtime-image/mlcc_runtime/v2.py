@@ -20,7 +20,7 @@ from mlcc_runtime.errors import ApiError, invalid
 from mlcc_runtime import jsonio
 from mlcc_runtime.jsonio import dumps, loads_object
 from mlcc_runtime.request import InferenceRequest
-from mlcc_runtime.tensors import normalize_input
+from mlcc_runtime.tensors import normalize_input, textual
 from mlcc_runtime.wire import parameters_list
 
 HEADER_LENGTH = "inference-header-content-length"
@@ -69,31 +69,6 @@ def _decode_bytes(chunk: memoryview, where: str) -> list[bytes]:
     return items
 
 
-def _textual(values: list, target: str, where: str) -> list:
-    """Turn BYTES elements (bytes from binary, str from JSON) into what the function expects."""
-    if target == "BYTES":
-        return values
-    out = []
-    for v in values:
-        if target == "dict":
-            if type(v) is dict:
-                out.append(v)
-                continue
-            try:
-                v = jsonio.loads(v)
-            except (jsonio.JSONDecodeError, TypeError, UnicodeDecodeError):
-                raise invalid(f"{where}: dict elements must be JSON objects") from None
-            if type(v) is not dict:
-                raise invalid(f"{where}: dict elements must be JSON objects")
-        elif type(v) is bytes:
-            try:
-                v = v.decode("utf-8")
-            except UnicodeDecodeError:
-                raise invalid(f"{where}: {target} elements must be UTF-8 text") from None
-        out.append(v)
-    return out
-
-
 def _input(raw: Any, index: int, binary: memoryview, offset: int,
            contract: Contract) -> tuple[dict, int]:
     if type(raw) is not dict:
@@ -128,7 +103,7 @@ def _input(raw: Any, index: int, binary: memoryview, offset: int,
     else:
         raise invalid(f"{where}: neither 'data' nor parameters.binary_data_size is given")
     if target in datatypes.TEXTUAL:
-        data = _textual(data if type(data) is list else [data], target, where)
+        data = textual(data if type(data) is list else [data], target, where)
     tensor = {"name": name, "datatype": target, "data": data, "shape": raw.get("shape")}
     if type(content_type) is str and content_type not in _SPECIAL_CONTENT:
         tensor["content_type"] = content_type  # a MIME type for the function to see

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlcc_runtime.contract import Contract
 from mlcc_runtime.errors import invalid
 from mlcc_runtime.jsonio import dumps, loads_object
 from mlcc_runtime.request import InferenceRequest
-from mlcc_runtime.tensors import normalize_input
+from mlcc_runtime.tensors import normalize_input, textual
 
 
 def parameters_list(raw: Any, where: str = "parameters") -> list[dict]:
@@ -44,14 +45,27 @@ def output_fields_list(raw: Any, where: str = "output_fields") -> list[dict]:
     return fields
 
 
-def decode(body: bytes) -> InferenceRequest:
+def _input(raw: Any, index: int, contract: Contract) -> dict:
+    tensor = normalize_input(raw, index)
+    if tensor["datatype"] == "BYTES":
+        # As on V2: BYTES is the type-less textual type and the contract says which one is meant.
+        # A field declared FILE so always gets a FILE, whose data go through the key checks and
+        # the download: never a client's string the function would open as a local path.
+        target = contract.declared_textual(tensor["name"])
+        if target is not None and target != "BYTES":
+            tensor["data"] = textual(tensor["data"], target, f"input {tensor['name']!r}")
+            tensor["datatype"] = target
+    return tensor
+
+
+def decode(body: bytes, contract: Contract) -> InferenceRequest:
     doc = loads_object(body)
     raw_inputs = doc.get("inputs", [])
     if type(raw_inputs) is not list:
         raise invalid("'inputs' must be a list")
     return InferenceRequest(
         parameters=parameters_list(doc.get("parameters")),
-        inputs=[normalize_input(t, i) for i, t in enumerate(raw_inputs)],
+        inputs=[_input(t, i, contract) for i, t in enumerate(raw_inputs)],
         output_fields=output_fields_list(doc.get("output_fields")),
     )
 

@@ -134,3 +134,46 @@ def test_textstats_example_module_end_to_end(file_client, s3, bucket) -> None:
     report = json.loads(s3.get_object(Bucket=bucket, Key=report_key)["Body"].read())
     assert report["word_count"] == outputs["word_count"]["data"][0] > 0
     assert len(report["top_words"]) == 3
+
+
+@pytest.mark.parametrize("path", ["/predict", "/v2/models/model/infer"])
+def test_bytes_for_a_file_input_is_a_file_key_never_a_local_path(file_client, s3, bucket,
+                                                                 tmp_path, path) -> None:
+    """BYTES is the type-less textual type: for a field declared FILE it is a FILE, and its data
+    go through the key checks and the download like any FILE input."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the server's secret")
+    c = file_client(echo_fn.upper_file)
+    for value in (str(secret), "../" * 8 + str(secret)[1:]):
+        body = {"inputs": [{"name": "doc", "datatype": "BYTES", "data": [value], "shape": [1]}]}
+        r = c.post(path, json=body, headers={"X-Forwarded-User": "mallory"})
+        assert r.status_code == 400, r.text
+        assert "secret" not in r.text.replace(str(secret), "")
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0  # nothing was uploaded
+    # a key in the caller's folder sent as BYTES is downloaded as a FILE
+    s3.put_object(Bucket=bucket, Key="users/alice/file_groups/in/a.txt", Body=b"hello")
+    body = {"inputs": [{"name": "doc", "datatype": "BYTES", "data": ["in/a.txt"], "shape": [1]}]}
+    r = c.post(path, json=body, headers={"X-Forwarded-User": "alice"})
+    assert r.status_code == 200, r.text
+    assert {o["name"]: o["data"] for o in r.json()["outputs"]}["size"] == [5]
+
+
+def test_bytes_for_a_file_or_text_input_is_ambiguous_and_refused(file_client, s3, bucket,
+                                                                 tmp_path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the server's secret")
+    c = file_client(echo_fn.file_or_text)
+    r = c.post("/predict", json={"inputs": [{"name": "doc", "datatype": "BYTES",
+                                             "data": [str(secret)]}]},
+               headers={"X-Forwarded-User": "mallory"})
+    assert r.status_code == 400, r.text
+    assert "datatype BYTES; expected FILE or str" in r.json()["error"]
+    r = c.post("/predict", json={"inputs": [{"name": "doc", "datatype": "str",
+                                             "data": [str(secret)]}]},
+               headers={"X-Forwarded-User": "mallory"})
+    assert r.status_code == 200 and r.json()["outputs"][0]["data"] == [len(str(secret))]
+    s3.put_object(Bucket=bucket, Key="users/alice/file_groups/in/a.txt", Body=b"hello")
+    r = c.post("/predict", json={"inputs": [{"name": "doc", "datatype": "FILE",
+                                             "data": ["in/a.txt"]}]},
+               headers={"X-Forwarded-User": "alice"})
+    assert r.status_code == 200 and r.json()["outputs"][0]["data"] == [5]
