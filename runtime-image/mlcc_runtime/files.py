@@ -1,8 +1,8 @@
 """FILE exchange between the file box (S3) and the per-request folder under inferenceFilesPath.
 
 For one request: FILE inputs name objects in the box (relative to the caller's
-``users/<user>/file_groups/`` when the gateway passed a user), are downloaded into a fresh folder,
-and the function sees local paths. FILE outputs the function wrote (inside inferenceFilesPath) are
+``users/<user>/file_groups/``; box keys only when identity is off, ``user`` None), are downloaded
+into a fresh folder, and the function sees local paths. FILE outputs the function wrote (inside inferenceFilesPath) are
 uploaded to ``<user root><output group>/<request id>/...`` and the answer carries their box keys.
 The folder is removed afterwards. All methods are blocking: call them from a worker thread.
 """
@@ -19,7 +19,7 @@ from mlcc_runtime import paths, s3
 from mlcc_runtime.config import FileBox
 from mlcc_runtime.errors import ApiError, invalid
 
-ANONYMOUS = "anonymous"  # owner of outputs when no user was passed through
+ANONYMOUS = "anonymous"  # owner of outputs when identity is off
 
 
 class FileExchange:
@@ -126,6 +126,20 @@ class FileExchange:
         finally:
             for local in loose:  # the runtime owns the files folder: never leave strays
                 local.unlink(missing_ok=True)
+
+    def discard_outputs(self, outputs: list[dict]) -> None:
+        """Remove the files FILE outputs name under the files folder, for a request that fails
+        before their upload (the runtime owns the folder: no strays)."""
+        for out in outputs:
+            if out["datatype"] != "FILE":
+                continue
+            for value in out["data"]:
+                if type(value) is not str or not value:
+                    continue
+                path = Path(value)
+                path = (path if path.is_absolute() else self.root / path).resolve()
+                if path.is_relative_to(self.root) and path.is_file():
+                    path.unlink(missing_ok=True)
 
     def _delete_quietly(self, keys: list[str]) -> None:
         for key in keys:

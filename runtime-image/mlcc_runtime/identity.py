@@ -3,7 +3,9 @@
 The gateway authenticates; the runtime only reads the result. Behind basic auth
 the gateway has verified the password, so the name in `Authorization: Basic`
 is trusted. `none` (or an empty name) switches identity off: then no header a
-client could forge is ever read.
+client could forge is ever read. With identity on, a request that touches the
+file box must name its user (`required_caller`): a missing header is an
+unauthenticated request, not "no user", which would open the whole box.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ import binascii
 from mlcc_runtime import paths
 
 OFF = ("", "none")
+
+
+class Unauthenticated(Exception):
+    """Identity is on, but the request carries no user name."""
 
 
 def enabled(header: str) -> bool:
@@ -33,3 +39,14 @@ def caller(header: str, value: str | None) -> str | None:
         except (binascii.Error, UnicodeDecodeError):
             raise ValueError("Authorization: Basic credentials do not decode") from None
     return paths.clean_user(value)
+
+
+def required_caller(header: str, value: str | None) -> str | None:
+    """The user a file-box request acts for: None only when identity is off (box keys, outputs
+    owned by anonymous). Unauthenticated when identity is on and the header is missing or
+    empty; ValueError when it is malformed."""
+    if not enabled(header):
+        return None
+    if not value or not value.strip():
+        raise Unauthenticated(f"header {header} is missing or empty")
+    return caller(header, value)

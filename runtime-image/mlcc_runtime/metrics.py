@@ -41,5 +41,5 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-ERROR_KINDS = {400: "invalid_input", 404: "not_found", 413: "too_large", 500: "function_error",
+ERROR_KINDS = {400: "invalid_input", 401: "unauthenticated", 404: "not_found", 413: "too_large", 500: "function_error",
                502: "storage", 503: "unavailable", 504: "timeout"}

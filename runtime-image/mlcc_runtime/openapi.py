@@ -94,14 +94,14 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    text = {400: "Invalid input", 404: "Unknown model or version", 413: "Body too large",
+    text = {400: "Invalid input", 401: "No authenticated user for a FILE request", 404: "Unknown model or version", 413: "Body too large",
             500: "The inference function failed", 502: "File box error",
             503: "Not ready or file box unreachable", 504: "Inference timed out"}
     return {str(c): _json(_ref("Error"), text[c]) for c in codes}
 
 
 def document(contract: Contract, model_name: str) -> dict:
-    infer_errors = _errors(400, 413, 500, 502, 503, 504)
+    infer_errors = _errors(400, 401, 413, 500, 502, 503, 504)
     model_param = {"name": "model_name", "in": "path", "required": True,
                    "schema": {"type": "string"}}
     version_param = {"name": "version", "in": "path", "required": True,

@@ -63,8 +63,19 @@ class Service:
     # -- inference --------------------------------------------------------------------------
 
     def user_of(self, header_value: str | None) -> str | None:
+        """The user FILE inputs and outputs belong to; 401 when identity is on and none is named,
+        400 when the header is malformed, None when identity is off."""
         try:
-            return identity.caller(self.settings.user_header, header_value)
+            return identity.required_caller(self.settings.user_header, header_value)
+        except identity.Unauthenticated as exc:
+            raise ApiError(401, f"no authenticated user: {exc}") from None
+        except ValueError as exc:
+            raise invalid(f"{self.settings.user_header}: {exc}") from None
+
+    def check_identity(self, header_value: str | None) -> None:
+        """400 for a malformed identity header; a missing one is fine until a file needs a user."""
+        try:
+            identity.caller(self.settings.user_header, header_value)
         except ValueError as exc:
             raise invalid(f"{self.settings.user_header}: {exc}") from None
 
@@ -85,15 +96,20 @@ class Service:
                 raise ApiError(500, "inference function returned a FILE output but no file box "
                                     "is configured (--files-bucket)")
             return outputs
+        loop = asyncio.get_running_loop()
         if not file_inputs and not self.may_write_files:
+            self.check_identity(user_header)  # before the function runs: it may write files
             outputs = await self._call(request)
             if not any(o["datatype"] == "FILE" for o in outputs):
                 return outputs  # the fast path: no folder, no S3
-            await asyncio.get_running_loop().run_in_executor(
-                None, exchange.upload_outputs, outputs, self.user_of(user_header), None, None)
+            try:
+                user = self.user_of(user_header)
+            except ApiError:
+                await loop.run_in_executor(None, exchange.discard_outputs, outputs)
+                raise
+            await loop.run_in_executor(None, exchange.upload_outputs, outputs, user, None, None)
             return outputs
-        user = self.user_of(user_header)
-        loop = asyncio.get_running_loop()
+        user = self.user_of(user_header)  # before the function runs: no user, no files
         request_id, folder = await loop.run_in_executor(None, exchange.new_request_dir)
         abandoned: list[Any] = []  # the function's future, when it outlived the timeout
         try:

@@ -187,7 +187,7 @@ def test_loose_output_is_removed_when_its_upload_fails(box, s3) -> None:
     """A FILE output written straight into inferenceFilesPath (no request folder)."""
     c = box["serve"](fns.loose_file)
     box["proxy"].mode = "error_put"
-    r = c.post("/predict", json={"inputs": []})
+    r = _post(c, {"inputs": []})
     _count("upload refused (no request folder)")
     assert r.status_code == 502, r.text
     _assert_clean(box["files"])

@@ -189,6 +189,17 @@ def test_forged_user_names_are_400(filebox, user: str) -> None:
     _expect_4xx(r, 400)
 
 
+@pytest.mark.parametrize("headers", [{}, {"X-Forwarded-User": ""}])
+def test_no_user_with_identity_on_is_401_not_the_whole_box(filebox, headers: dict) -> None:
+    c, bucket, files = filebox
+    body = {"inputs": [{"name": "document", "datatype": "FILE",
+                        "data": ["users/bob/file_groups/in/secret.txt"]}]}
+    r = c.post("/predict", json=body, headers=headers)
+    _expect_4xx(r, 401)
+    assert "bob's" not in r.text
+    assert not files.exists() or list(files.rglob("*")) == []
+
+
 def test_outputs_land_only_in_the_callers_prefix(filebox, s3) -> None:
     c, bucket, files = filebox
     body = {"inputs": [{"name": "document", "datatype": "FILE", "data": ["in/a.txt"]}]}

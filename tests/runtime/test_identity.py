@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from mlcc_runtime.identity import caller
+from mlcc_runtime.identity import Unauthenticated, caller, required_caller
 
 
 def basic(user: str, password: str = "pw") -> str:
@@ -32,3 +32,11 @@ def test_missing_value_is_anonymous():
 def test_malformed_or_unsafe_identities_are_rejected(value):
     with pytest.raises(ValueError):
         caller("Authorization", value)
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_file_requests_fail_closed_without_a_user(value):
+    with pytest.raises(Unauthenticated, match="X-Auth-Request-User is missing or empty"):
+        required_caller("X-Auth-Request-User", value)
+    assert required_caller("none", value) is None  # identity off: box keys, anonymous outputs
+    assert required_caller("X-Auth-Request-User", "alice") == "alice"

@@ -72,8 +72,8 @@ def test_output_written_outside_the_files_folder_is_500(file_client, s3, bucket)
 
 def test_file_output_without_file_input(file_client, s3, bucket, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("MLCC_FILES_PATH", str(tmp_path / "files"))
-    c = file_client(echo_fn.make_file)
-    r = c.post("/predict", json={"inputs": []})  # no user: outputs belong to "anonymous"
+    c = file_client(echo_fn.make_file, user_header="none")
+    r = c.post("/predict", json={"inputs": []})  # identity off: outputs belong to "anonymous"
     assert r.status_code == 200, r.text
     (key,) = r.json()["outputs"][0]["data"]
     assert key.startswith("users/anonymous/file_groups/outputs/")
@@ -92,7 +92,7 @@ def test_failed_upload_is_502_not_a_silently_lost_output(client_for, s3_endpoint
     monkeypatch.setenv("MLCC_FILES_PATH", str(tmp_path))
     box = FileBox(bucket="no-such-bucket", local_path=str(tmp_path))
     c = client_for(echo_fn.make_file, files=box)
-    r = c.post("/predict", json={"inputs": []})
+    r = c.post("/predict", json={"inputs": []}, headers={"X-Forwarded-User": "alice"})
     assert r.status_code == 502
     assert r.json() == {"error": "file box refused to upload output 'report': NoSuchBucket"}
 
@@ -177,3 +177,52 @@ def test_bytes_for_a_file_or_text_input_is_ambiguous_and_refused(file_client, s3
                                              "data": ["in/a.txt"]}]},
                headers={"X-Forwarded-User": "alice"})
     assert r.status_code == 200 and r.json()["outputs"][0]["data"] == [5]
+
+
+@pytest.mark.parametrize("header, headers", [
+    ("X-Forwarded-User", {}),
+    ("X-Forwarded-User", {"X-Forwarded-User": ""}),
+    ("X-Forwarded-User", {"X-Forwarded-User": "  "}),
+    ("Authorization", {}),
+])
+def test_identity_on_but_no_user_is_401_not_the_whole_box(file_client, s3, bucket, tmp_path,
+                                                          header, headers) -> None:
+    """Fail closed: with an identity header configured, "no user" must not mean "box keys"."""
+    s3.put_object(Bucket=bucket, Key="users/bob/file_groups/in/secret.txt", Body=b"bob's")
+    c = file_client(echo_fn.upper_file, user_header=header)
+    r = c.post("/predict", json=_upper_request("users/bob/file_groups/in/secret.txt"),
+               headers=headers)
+    assert r.status_code == 401, r.text
+    assert r.json() == {"error": f"no authenticated user: header {header} is missing or empty"}
+    assert "BOB" not in r.text
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1  # no output stored
+    assert not (tmp_path / "files").exists() or list((tmp_path / "files").iterdir()) == []
+
+
+def test_identity_off_reads_box_keys_and_writes_as_anonymous(file_client, s3, bucket) -> None:
+    s3.put_object(Bucket=bucket, Key="shared/note.txt", Body=b"hi")
+    c = file_client(echo_fn.upper_file, user_header="none")
+    r = c.post("/predict", json=_upper_request("shared/note.txt"),
+               headers={"X-Forwarded-User": "bob"})  # not trusted: identity is off
+    assert r.status_code == 200, r.text
+    assert r.json()["outputs"][0]["data"][0].startswith("users/anonymous/file_groups/outputs/")
+
+
+def test_undeclared_file_output_without_a_user_is_401_and_leaves_no_file(
+        file_client, s3, bucket, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("MLCC_FILES_PATH", str(tmp_path / "files"))
+    c = file_client(echo_fn.make_file)  # no contract: its FILE output shows only in the answer
+    r = c.post("/predict", json={"inputs": []})
+    assert r.status_code == 401, r.text
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    assert list((tmp_path / "files").iterdir()) == []
+
+
+def test_malformed_identity_is_400_before_the_function_runs(file_client, s3, bucket, tmp_path,
+                                                            monkeypatch) -> None:
+    monkeypatch.setenv("MLCC_FILES_PATH", str(tmp_path / "files"))
+    c = file_client(echo_fn.make_file)
+    r = c.post("/predict", json={"inputs": []}, headers={"X-Forwarded-User": "a/b"})
+    assert r.status_code == 400 and "not a single path segment" in r.json()["error"]
+    assert list((tmp_path / "files").iterdir()) == []  # the function did not run: no stray file
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
