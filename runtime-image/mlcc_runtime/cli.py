@@ -14,6 +14,8 @@ import sys
 from mlcc_runtime import __version__
 from mlcc_runtime.config import (
     DEFAULT_MAX_BODY,
+    DEFAULT_MAX_INPUT_BYTES,
+    DEFAULT_MAX_INPUT_FILES,
     DEFAULT_PORT,
     DEFAULT_USER_HEADER,
     FileBox,
@@ -91,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     _opt(serve, "--files-prefix", "MLCC_FILES_PREFIX", "", "key prefix of the file box")
     _opt(serve, "--output-group", "MLCC_OUTPUT_GROUP", "outputs",
          "file group receiving FILE outputs")
+    _opt(serve, "--max-input-files", "MLCC_MAX_INPUT_FILES", DEFAULT_MAX_INPUT_FILES,
+         "FILE values one request may name", type=_positive_int)
+    _opt(serve, "--max-input-bytes", "MLCC_MAX_INPUT_BYTES", DEFAULT_MAX_INPUT_BYTES,
+         "bytes the FILE inputs of one request may download", type=_positive_int)
     _opt(serve, "--user-header", "MLCC_USER_HEADER", DEFAULT_USER_HEADER,
          "request header naming the authenticated caller (identity pass-through)")
     _opt(serve, "--max-body-bytes", "MLCC_MAX_BODY_BYTES", DEFAULT_MAX_BODY,
@@ -129,7 +135,8 @@ def serve_settings(args: argparse.Namespace) -> ServeSettings:
     files = None
     if args.files_bucket:
         files = FileBox(bucket=args.files_bucket, prefix=args.files_prefix,
-                        local_path=args.files_path, output_group=args.output_group)
+                        local_path=args.files_path, output_group=args.output_group,
+                        max_files=args.max_input_files, max_bytes=args.max_input_bytes)
     return ServeSettings(
         function=args.function,
         python_path=split_path(args.python_path),

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 DEFAULT_PORT = 8002
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 DEFAULT_USER_HEADER = "X-Forwarded-User"
+# A FILE input is a few bytes in the request and a whole object on disk: both are capped.
+DEFAULT_MAX_INPUT_FILES = 100
+DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,8 @@ class FileBox:
     prefix: str = ""  # key prefix of the box inside the bucket ("" or ends with "/")
     local_path: str = "/tmp/mlcc-files"  # inferenceFilesPath: the runtime owns this folder
     output_group: str = "outputs"  # file group that receives FILE outputs
+    max_files: int = DEFAULT_MAX_INPUT_FILES  # FILE values one request may name
+    max_bytes: int = DEFAULT_MAX_INPUT_BYTES  # bytes one request may download
 
     @staticmethod
     def normalized_prefix(prefix: str) -> str:

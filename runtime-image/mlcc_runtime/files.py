@@ -14,12 +14,15 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any, Iterator
 
 from mlcc_runtime import paths, s3
 from mlcc_runtime.config import FileBox
 from mlcc_runtime.errors import ApiError, invalid
 
 ANONYMOUS = "anonymous"  # owner of outputs when identity is off
+NAME_MAX = 255  # bytes in one file name on every Linux filesystem a pod gets
+CHUNK = 1024 * 1024
 
 
 class FileExchange:
@@ -65,25 +68,60 @@ class FileExchange:
         shutil.rmtree(folder, ignore_errors=True)
 
     def download_inputs(self, inputs: list[dict], user: str | None, folder: Path) -> None:
-        """Replace each FILE input's keys by local paths, downloading the objects."""
+        """Replace each FILE input's keys by local paths, downloading each named object once.
+
+        Every key is checked before the first download, and the request's downloads are capped
+        in number and bytes: a few bytes of request must not fill the disk.
+        """
+        tensors = [t for t in inputs if t["datatype"] == "FILE"]
+        count = sum(len(t["data"]) for t in tensors)
+        if count > self.box.max_files:
+            raise ApiError(413, f"the request names {count} files; at most {self.box.max_files} "
+                                "FILE values are accepted per request (--max-input-files)")
+        planned: dict[str, tuple[Path, str]] = {}  # box key -> (local file, input name)
         taken: set[str] = set()
-        for tensor in inputs:
-            if tensor["datatype"] != "FILE":
-                continue
-            local = []
-            for key in tensor["data"]:
-                box_key = self.input_key(key, user, f"input {tensor['name']!r}")
-                name = _unique(box_key.rsplit("/", 1)[-1], taken)
-                target = folder / name
-                try:
-                    s3.client().download_file(self.box.bucket, self.prefix + box_key, str(target))
-                except Exception as exc:
-                    if s3.is_not_found(exc):
-                        raise invalid(f"input {tensor['name']!r}: no file {box_key!r} in the "
-                                      "file box") from None
-                    raise s3.as_api_error(exc, f"download {box_key!r}") from None
-                local.append(str(target))
-            tensor["data"] = local
+        keys_of = []
+        for tensor in tensors:
+            where = f"input {tensor['name']!r}"
+            keys = [self.input_key(key, user, where) for key in tensor["data"]]
+            for box_key in keys:
+                if box_key not in planned:  # named twice: downloaded once, same local path
+                    planned[box_key] = (folder / _local_name(box_key, taken, where), where)
+            keys_of.append(keys)
+        budget = self.box.max_bytes
+        for box_key, (target, where) in planned.items():
+            budget -= self._download(box_key, target, budget, where)
+        for tensor, keys in zip(tensors, keys_of):
+            tensor["data"] = [str(planned[k][0]) for k in keys]
+
+    def _download(self, box_key: str, target: Path, budget: int, where: str) -> int:
+        """Stream one object into ``target``; 413 once the request's byte budget would be passed
+        (by the announced size, and while reading). Returns the bytes written."""
+        try:
+            answer = s3.client().get_object(Bucket=self.box.bucket, Key=self.prefix + box_key)
+        except Exception as exc:
+            if s3.is_not_found(exc):
+                raise invalid(f"{where}: no file {box_key!r} in the file box") from None
+            raise s3.as_api_error(exc, f"download {box_key!r}") from None
+        body = answer["Body"]
+        try:
+            if answer.get("ContentLength", 0) > budget:
+                raise self._too_many_bytes()
+            written = 0
+            # Opened outside the store's error mapping: a full disk is our failure, not the box's.
+            with open(target, "wb") as out:
+                for chunk in _chunks(body, box_key):
+                    written += len(chunk)
+                    if written > budget:
+                        raise self._too_many_bytes()
+                    out.write(chunk)
+            return written
+        finally:
+            body.close()
+
+    def _too_many_bytes(self) -> ApiError:
+        return ApiError(413, f"the FILE inputs of this request exceed {self.box.max_bytes} bytes "
+                             "(--max-input-bytes)")
 
     def upload_outputs(self, outputs: list[dict], user: str | None, request_id: str | None,
                        folder: Path | None) -> None:
@@ -162,9 +200,21 @@ class FileExchange:
         return path
 
 
-def _unique(name: str, taken: set[str]) -> str:
+def _local_name(box_key: str, taken: set[str], where: str) -> str:
+    """The file name an input gets in the request folder: the key's last segment, made unique."""
+    name = box_key.rsplit("/", 1)[-1]
     candidate, n = name, 1
     while candidate in taken:
         candidate, n = f"{n}-{name}", n + 1
+    if len(candidate.encode()) > NAME_MAX:
+        raise invalid(f"{where}: the file name of {box_key!r:.80} is longer than {NAME_MAX} bytes")
     taken.add(candidate)
     return candidate
+
+
+def _chunks(body: Any, box_key: str) -> Iterator[bytes]:
+    """The object's bytes; a failure while reading them is the store's (502/503)."""
+    try:
+        yield from body.iter_chunks(CHUNK)
+    except Exception as exc:
+        raise s3.as_api_error(exc, f"download {box_key!r}") from None

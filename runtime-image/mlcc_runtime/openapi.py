@@ -94,7 +94,8 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    text = {400: "Invalid input", 401: "No authenticated user for a FILE request", 404: "Unknown model or version", 413: "Body too large",
+    text = {400: "Invalid input", 401: "No authenticated user for a FILE request",
+            404: "Unknown model or version", 413: "Body or FILE inputs too large",
             500: "The inference function failed", 502: "File box error",
             503: "Not ready or file box unreachable", 504: "Inference timed out"}
     return {str(c): _json(_ref("Error"), text[c]) for c in codes}

@@ -15,8 +15,9 @@ from mlcc_runtime.config import FileBox
 
 @pytest.fixture
 def file_client(client_for, bucket, tmp_path):
-    def build(function, prefix: str = "", **overrides):
-        box = FileBox(bucket=bucket, prefix=prefix, local_path=str(tmp_path / "files"))
+    def build(function, prefix: str = "", box_options: dict | None = None, **overrides):
+        box = FileBox(bucket=bucket, prefix=prefix, local_path=str(tmp_path / "files"),
+                      **(box_options or {}))
         return client_for(function, files=box, **overrides)
     return build
 
@@ -226,3 +227,64 @@ def test_malformed_identity_is_400_before_the_function_runs(file_client, s3, buc
     assert r.status_code == 400 and "not a single path segment" in r.json()["error"]
     assert list((tmp_path / "files").iterdir()) == []  # the function did not run: no stray file
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def _files_request(keys: list[str]) -> dict:
+    return {"inputs": [{"name": "files", "datatype": "FILE", "data": keys}]}
+
+
+def test_a_key_named_many_times_is_downloaded_once(file_client, s3, bucket, tmp_path) -> None:
+    s3.put_object(Bucket=bucket, Key="users/alice/file_groups/in/big.bin", Body=b"\0" * 4096)
+    c = file_client(echo_fn.file_stats)
+    r = c.post("/predict", json=_files_request(["in/big.bin"] * 50),
+               headers={"X-Forwarded-User": "alice"})
+    assert r.status_code == 200, r.text
+    stats = {o["name"]: o["data"][0] for o in r.json()["outputs"]}
+    assert stats == {"values": 50, "distinct": 1, "bytes": 4096}
+
+
+def test_too_many_file_values_are_413_before_any_download(file_client, s3, bucket,
+                                                          tmp_path) -> None:
+    c = file_client(echo_fn.file_stats, box_options={"max_files": 3})
+    r = c.post("/predict", json=_files_request(["in/a", "in/b", "in/c", "in/a"]),
+               headers={"X-Forwarded-User": "alice"})  # none exists: no download was tried
+    assert r.status_code == 413, r.text
+    assert r.json() == {"error": "the request names 4 files; at most 3 FILE values are "
+                                 "accepted per request (--max-input-files)"}
+
+
+@pytest.mark.parametrize("sizes", [[2000], [600, 600]])
+def test_downloads_past_the_byte_cap_are_413_and_leave_nothing(file_client, s3, bucket, tmp_path,
+                                                               sizes) -> None:
+    keys = []
+    for i, size in enumerate(sizes):
+        s3.put_object(Bucket=bucket, Key=f"users/alice/file_groups/in/{i}.bin", Body=b"x" * size)
+        keys.append(f"in/{i}.bin")
+    c = file_client(echo_fn.file_stats, box_options={"max_bytes": 1000})
+    r = c.post("/predict", json=_files_request(keys), headers={"X-Forwarded-User": "alice"})
+    assert r.status_code == 413, r.text
+    assert r.json() == {"error": "the FILE inputs of this request exceed 1000 bytes "
+                                 "(--max-input-bytes)"}
+    assert list((tmp_path / "files").iterdir()) == []
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == len(sizes)  # no output stored
+
+
+def test_a_file_name_longer_than_the_filesystem_allows_is_400(file_client, s3, bucket,
+                                                              tmp_path) -> None:
+    s3.put_object(Bucket=bucket, Key="users/alice/file_groups/in/" + "n" * 300, Body=b"x")
+    c = file_client(echo_fn.file_stats)
+    r = c.post("/predict", json=_files_request(["in/" + "n" * 300]),
+               headers={"X-Forwarded-User": "alice"})
+    assert r.status_code == 400, r.text
+    assert "is longer than 255 bytes" in r.json()["error"] and len(r.text) < 300
+    assert list((tmp_path / "files").iterdir()) == []
+
+
+def test_file_caps_come_from_the_environment(monkeypatch) -> None:
+    from mlcc_runtime.cli import build_parser, serve_settings
+
+    monkeypatch.setenv("MLCC_MAX_INPUT_FILES", "7")
+    monkeypatch.setenv("MLCC_MAX_INPUT_BYTES", "1234")
+    args = build_parser().parse_args(["serve", "--function", "m.f", "--files-bucket", "b"])
+    box = serve_settings(args).files
+    assert box is not None and (box.max_files, box.max_bytes) == (7, 1234)
