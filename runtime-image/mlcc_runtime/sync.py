@@ -45,7 +45,20 @@ def plan(keys: list[str], prefix: str, target: Path) -> list[tuple[str, Path]]:
         if not local.is_relative_to(target):
             raise SyncError(f"refusing object {key!r}: it would be written outside {target}")
         planned.append((key, local))
+    _check_files_and_folders(planned, target)
     return planned
+
+
+def _check_files_and_folders(planned: list[tuple[str, Path]], target: Path) -> None:
+    """S3 may hold both ``m/a`` and ``m/a/b``; a folder cannot: refuse before writing anything."""
+    file_keys = {local.relative_to(target).as_posix(): key for key, local in planned}
+    for key, local in planned:
+        parts = local.relative_to(target).parts
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder in file_keys:
+                raise SyncError(f"refusing objects {file_keys[folder]!r} and {key!r}: {folder!r} "
+                                "would be both a file and a folder")
 
 
 def sync(bucket: str, prefix: str, target: Path) -> tuple[int, int]:
@@ -60,10 +73,10 @@ def sync(bucket: str, prefix: str, target: Path) -> tuple[int, int]:
     except Exception as exc:
         raise SyncError(f"cannot list s3://{bucket}/{prefix}: {_reason(exc)}") from None
     planned = plan(keys, prefix, target)
-    target.mkdir(parents=True, exist_ok=True)
+    _make_folder(target)
     total = 0
     for key, local in planned:
-        local.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(local.parent)
         fd, tmp = tempfile.mkstemp(prefix=f".{local.name}.", suffix=".part", dir=local.parent)
         os.close(fd)
         try:
@@ -74,6 +87,13 @@ def sync(bucket: str, prefix: str, target: Path) -> tuple[int, int]:
             raise SyncError(f"cannot download s3://{bucket}/{key}: {_reason(exc)}") from None
         total += local.stat().st_size
     return len(planned), total
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. a file already in the target where a folder must go
+        raise SyncError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
 
 
 def _reason(exc: BaseException) -> str:

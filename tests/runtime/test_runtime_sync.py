@@ -61,3 +61,32 @@ def test_sync_cli_exits_nonzero_with_a_clear_message(s3_endpoint, tmp_path) -> N
     bad = subprocess.run([sys.executable, "-m", "mlcc_runtime", "sync", "bucket/x", "d"],
                          capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 1 and "expected an s3://BUCKET/PREFIX URL" in bad.stderr
+
+
+def test_an_object_that_is_also_a_folder_fails_before_writing(s3, bucket, tmp_path,
+                                                             capsys) -> None:
+    """S3 allows keys 'm/a' and 'm/a/b'; a folder cannot hold both a file and a folder 'a'."""
+    s3.put_object(Bucket=bucket, Key="m/a", Body=b"1")
+    s3.put_object(Bucket=bucket, Key="m/a/b", Body=b"2")
+    s3.put_object(Bucket=bucket, Key="m/c", Body=b"3")
+    target = tmp_path / "t"
+    assert sync_command(f"s3://{bucket}/m", str(target)) == 1
+    err = capsys.readouterr().err
+    assert "refusing objects 'm/a' and 'm/a/b': 'a' would be both a file and a folder" in err
+    assert "Traceback" not in err
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("keys", [["p/a", "p/a/b"], ["p/a/b/c", "p/a/b"], ["p/x/y", "p/x"]])
+def test_plan_rejects_a_file_that_another_key_needs_as_a_folder(tmp_path, keys) -> None:
+    with pytest.raises(SyncError, match="would be both a file and a folder"):
+        plan(keys, "p", tmp_path)
+
+
+def test_a_file_in_the_target_where_a_folder_must_go_is_a_clear_error(s3, bucket, tmp_path,
+                                                                      capsys) -> None:
+    s3.put_object(Bucket=bucket, Key="m/sub/x", Body=b"1")
+    (tmp_path / "sub").write_text("in the way")
+    assert sync_command(f"s3://{bucket}/m", str(tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert f"cannot create folder {tmp_path / 'sub'}" in err and "Traceback" not in err
