@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -25,6 +25,12 @@ from mlcc_runtime.service import Service
 log = logging.getLogger("mlcc_runtime")
 MODEL_VERSION = "1"
 Handler = Callable[[Request], Awaitable[Response]]
+T = TypeVar("T")
+# Bodies past this size decode on a worker thread: decoding takes ~50 ms per MiB, and the event
+# loop must keep answering probes and metrics meanwhile. Smaller ones decode in place (cheaper).
+LARGE_BODY = 1024 * 1024
+# Decoding expands a body ~12x in memory (a Python object per element): at most this many at once.
+LARGE_DECODES = 2
 
 
 def _instrumented(service: Service, endpoint: str, handler: Handler) -> Handler:
@@ -91,6 +97,13 @@ def create_app(service: Service) -> Starlette:
     server_body = json_response({"name": "mlcc-runtime", "version": __version__,
                                  "extensions": ["binary_tensor_data"]}).body
     openapi_body = json_response(openapi.document(service.contract, model_name)).body
+    large_decodes = asyncio.Semaphore(LARGE_DECODES)
+
+    async def decoded(decode: Callable[..., T], body: bytes, *args: Any) -> T:
+        if len(body) <= LARGE_BODY:
+            return decode(body, *args)
+        async with large_decodes:
+            return await asyncio.get_running_loop().run_in_executor(None, decode, body, *args)
 
     def check_model(request: Request) -> None:
         params = request.path_params
@@ -104,15 +117,16 @@ def create_app(service: Service) -> Starlette:
 
     async def predict(request: Request) -> Response:
         body = await read_capped(request, limit)
-        outputs = await service.infer(wire.decode(body, service.contract),
-                                      request.headers.get(user_header))
+        infer_request = await decoded(wire.decode, body, service.contract)
+        outputs = await service.infer(infer_request, request.headers.get(user_header))
         return raw_json(wire.encode(outputs))
 
     async def v2_infer(request: Request) -> Response:
         check_model(request)
         body = await read_capped(request, limit)
-        infer_request, options = v2.decode(body, request.headers.get(v2.HEADER_LENGTH),
-                                           service.contract)
+        infer_request, options = await decoded(v2.decode, body,
+                                               request.headers.get(v2.HEADER_LENGTH),
+                                               service.contract)
         outputs = await service.infer(infer_request, request.headers.get(user_header))
         content, header_length = v2.encode(outputs, model_name,
                                            request.path_params.get("version"), options)
