@@ -207,7 +207,8 @@ def _local_name(box_key: str, taken: set[str], where: str) -> str:
     while candidate in taken:
         candidate, n = f"{n}-{name}", n + 1
     if len(candidate.encode()) > NAME_MAX:
-        raise invalid(f"{where}: the file name of {box_key!r:.80} is longer than {NAME_MAX} bytes")
+        shown = repr(box_key) if len(box_key) <= 80 else repr(box_key[:80]) + "…"
+        raise invalid(f"{where}: the file name of {shown} is longer than {NAME_MAX} bytes")
     taken.add(candidate)
     return candidate
 
