@@ -15,8 +15,8 @@ from mlcc_runtime.contract import Contract
 
 def _big_body(mib: int) -> bytes:
     n = mib * 1024 * 1024 // 2
-    return (b'{"parameters": {"seconds": 0}, "inputs": [{"name": "x", "datatype": "INT64", "data": ['
-            + b"0," * (n - 1) + b"0]}]}")
+    head = b'{"parameters": {"seconds": 0}, "inputs": [{"name": "x", "datatype": "INT64", "data": ['
+    return head + b"0," * (n - 1) + b"0]}]}"
 
 
 def _probe(address: str) -> float:
