@@ -60,5 +60,6 @@ def test_probes_answer_while_a_large_body_is_decoded() -> None:
         worker.join()
     assert result["status"] == 200
     # On the event loop, a probe waits for the whole decode; off it, only for the JSON parser's
-    # single C call (about a third of the decode here) and thread switches.
-    assert max(latencies) < decode_seconds * 0.6, (max(latencies), decode_seconds)
+    # single C call (about a third of the decode here) and thread switches; the margin allows
+    # for a busy machine.
+    assert max(latencies) < decode_seconds * 0.75, (max(latencies), decode_seconds)
