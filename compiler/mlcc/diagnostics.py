@@ -93,6 +93,7 @@ CODES: dict[str, str] = {
     # 6xx: platform conventions (warnings)
     "MLCC601": "MLComponent is not published",
     "MLCC602": "no DataBox file API",
+    "MLCC603": "file API and file exchange see different parts of a box",
     # 7xx: environments
     "MLCC701": "invalid environment",
     "MLCC702": "module cannot be rendered for this environment",

@@ -17,6 +17,7 @@ def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
     yield from _unique_paths(module)
     yield from _one_file_api_per_box(module)
     yield from _conventions(module)
+    yield from _file_exchange_under_sub_path(module)
 
 
 def _targets(module: Module) -> Iterator[Diagnostic]:
@@ -100,3 +101,24 @@ def _conventions(module: Module) -> Iterator[Diagnostic]:
             severity=Severity.WARNING,
             hint="users upload inputs through a file API; ignore this if it is provided outside the module",
         )
+
+
+def _file_exchange_under_sub_path(module: Module) -> Iterator[Diagnostic]:
+    """The file API serves a box from its root; a file exchange with a subPath reads keys below it."""
+    served = {api.obj.spec.data_box.name for api in module.apicomponents if api.obj.spec.data_box}
+    for component in module.mlcomponents:
+        exchange = component.obj.spec.ml_service.inference.file_exchange
+        boxes = component.obj.spec.connected_boxes
+        index = next((i for i, b in enumerate(boxes) if exchange and b.name == exchange.file_box), None)
+        if index is None:
+            continue
+        ref = boxes[index].box_ref
+        if ref.sub_path and ref.s3_box_name in served:
+            yield Diagnostic(
+                "MLCC603",
+                f"files uploaded through the file API of DataBox '{ref.s3_box_name}' are not under subPath "
+                f"'{ref.sub_path}', where MLComponent '{component.name}' reads its FILE inputs",
+                component.doc.locate(("spec", "connectedBoxes", index, "copyS3Box" if boxes[index].copy_s3_box else "mountS3Box", "subPath")),
+                severity=Severity.WARNING,
+                hint="drop the subPath of the file box, so both see the box from its root",
+            )
