@@ -2,9 +2,10 @@
 
 For one request: FILE inputs name objects in the box (relative to the caller's
 ``users/<user>/file_groups/``; box keys only when identity is off, ``user`` None), are downloaded
-into a fresh folder, and the function sees local paths. FILE outputs the function wrote (inside inferenceFilesPath) are
-uploaded to ``<user root><output group>/<request id>/...`` and the answer carries their box keys.
-The folder is removed afterwards. All methods are blocking: call them from a worker thread.
+into a fresh folder, and the function sees local paths. FILE outputs the function wrote (inside
+inferenceFilesPath) are uploaded to ``<user root><output group>/<request id>/...`` and the answer
+carries their box keys. The folder is removed afterwards. All methods are blocking: call them from
+a worker thread.
 """
 
 from __future__ import annotations

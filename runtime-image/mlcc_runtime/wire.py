@@ -49,8 +49,8 @@ def _input(raw: Any, index: int, contract: Contract) -> dict:
     tensor = normalize_input(raw, index)
     if tensor["datatype"] == "BYTES":
         # As on V2: BYTES is the type-less textual type and the contract says which one is meant.
-        # A field declared FILE so always gets a FILE, whose data go through the key checks and
-        # the download: never a client's string the function would open as a local path.
+        # So a field declared FILE always gets a FILE, whose keys go through the checks and the
+        # download: never a client's string the function would open as a local path.
         target = contract.declared_textual(tensor["name"])
         if target is not None and target != "BYTES":
             tensor["data"] = textual(tensor["data"], target, f"input {tensor['name']!r}")
