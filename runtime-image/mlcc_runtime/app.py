@@ -96,7 +96,8 @@ def create_app(service: Service) -> Starlette:
     metadata_body = json_response(_model_metadata(service)).body
     server_body = json_response({"name": "mlcc-runtime", "version": __version__,
                                  "extensions": ["binary_tensor_data"]}).body
-    openapi_body = json_response(openapi.document(service.contract, model_name)).body
+    openapi_body = json_response(openapi.document(
+        service.contract, model_name, list(zip(service.examples, service.example_requests)))).body
     large_decodes = asyncio.Semaphore(LARGE_DECODES)
 
     async def decoded(decode: Callable[..., T], body: bytes, *args: Any) -> T:
@@ -144,8 +145,7 @@ def create_app(service: Service) -> Starlette:
     async def ready(request: Request) -> Response:
         if service.ready:
             return raw_json(b'{"ready":true}')
-        return error_response(503, "not ready: shutting down" if service.draining
-                              else "not ready: starting")
+        return error_response(503, f"not ready: {service.not_ready_reason()}")
 
     async def model_metadata(request: Request) -> Response:
         try:
@@ -161,7 +161,8 @@ def create_app(service: Service) -> Starlette:
             return error_response(exc.status, exc.message)
         if service.ready:
             return json_response({"name": model_name, "ready": True})
-        return error_response(503, f"model {model_name!r} is not ready")
+        return error_response(503, f"model {model_name!r} is not ready: "
+                                   f"{service.not_ready_reason()}")
 
     async def openapi_json(request: Request) -> Response:
         return raw_json(openapi_body)
@@ -192,10 +193,14 @@ def create_app(service: Service) -> Starlette:
         log.info("serving %s as model %r", settings.function, model_name,
                  extra={"inputs": sorted(service.contract.inputs),
                         "outputs": sorted(service.contract.outputs)})
+        # In the background: the server listens (liveness answers) while the example runs.
+        warm_up = None if service.warm else asyncio.create_task(service.warm_up())
         try:
             yield
         finally:
             service.draining = True
+            if warm_up is not None:
+                warm_up.cancel()
             # Waits for functions still running (uvicorn already waited for their requests).
             await asyncio.get_running_loop().run_in_executor(None, service.stop)
 

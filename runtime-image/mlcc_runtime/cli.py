@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
          "seconds before a request answers 504 (0: no limit)", type=_non_negative_float)
     _opt(serve, "--drain-seconds", "MLCC_DRAIN_SECONDS", 2.0,
          "after SIGTERM, seconds to keep serving with readiness 503", type=_non_negative_float)
+    _opt(serve, "--examples", "MLCC_EXAMPLES_FILE", None,
+         "JSON file of example requests; the first runs before readiness turns true")
     _opt(serve, "--access-log", "MLCC_ACCESS_LOG", False, "log every request",
          type=lambda v: str(v).lower() in ("1", "true", "yes", "on"))
     _add_logging(serve)
@@ -153,6 +155,7 @@ def serve_settings(args: argparse.Namespace) -> ServeSettings:
         log_level=args.log_level,
         access_log=args.access_log,
         drain_seconds=args.drain_seconds,
+        examples_file=args.examples,
     )
 
 
@@ -160,15 +163,19 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if not args.function:
         parser.error("serve needs --function (or MLCC_FUNCTION)")
     settings = serve_settings(args)
+    from mlcc_runtime.examples import load_examples
     from mlcc_runtime.loader import LoadError, import_function
     from mlcc_runtime.service import Service
 
     try:
+        examples = load_examples(settings.examples_file) if settings.examples_file else []
         function = import_function(settings.function, settings.python_path)
-        service = Service(settings, function)
+        service = Service(settings, function, examples)
     except (LoadError, ValueError) as exc:
-        # Fail fast: a pod that cannot import its code should crash-loop with this message.
+        # Fail fast: a pod that cannot serve its code fails its rollout with this one line
+        # (the traceback of a failed import only at debug level).
         log.error("cannot start: %s", exc)
+        log.debug("cause of the failed start", exc_info=exc.__cause__ or exc)
         return 2
     from mlcc_runtime.server import run
 

@@ -48,6 +48,7 @@ class ServeSettings:
     log_level: str = "INFO"
     access_log: bool = False
     drain_seconds: float = 2.0  # after SIGTERM: answer 503 on readiness this long, then stop
+    examples_file: str | None = None  # JSON list of example requests; the first warms up
 
 
 def env(name: str, default: str | None = None) -> str | None:

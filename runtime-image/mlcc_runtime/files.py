@@ -160,7 +160,7 @@ class FileExchange:
                 out["data"] = keys
         except BaseException:
             # The caller gets an error, so no output of this request may stay half-stored.
-            self._delete_quietly(uploaded)
+            self.delete_quietly(uploaded)
             raise
         finally:
             for local in loose:  # the runtime owns the files folder: never leave strays
@@ -180,7 +180,7 @@ class FileExchange:
                 if path.is_relative_to(self.root) and path.is_file():
                     path.unlink(missing_ok=True)
 
-    def _delete_quietly(self, keys: list[str]) -> None:
+    def delete_quietly(self, keys: list[str]) -> None:
         for key in keys:
             try:
                 s3.client().delete_object(Bucket=self.box.bucket, Key=self.prefix + key)

@@ -1,14 +1,17 @@
-"""OpenAPI 3.0 document of a served function, generated from its docstring contract.
+"""OpenAPI 3.0 document of a served function, generated from its docstring contract and its
+examples (shown as request examples of /predict and, converted, of V2 infer).
 
 Built once at start-up and served as pre-serialised bytes.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
-from mlcc_runtime import __version__, datatypes
+from mlcc_runtime import __version__, datatypes, jsonio
 from mlcc_runtime.contract import Contract, Field
+from mlcc_runtime.examples import Example
+from mlcc_runtime.request import InferenceRequest
 
 _REF = "#/components/schemas/"
 _SHAPE = {"oneOf": [{"type": "integer", "minimum": 0},
@@ -101,7 +104,52 @@ def _errors(*codes: int) -> dict:
     return {str(c): _json(_ref("Error"), text[c]) for c in codes}
 
 
-def document(contract: Contract, model_name: str) -> dict:
+def v2_request(request: InferenceRequest) -> dict:
+    """A decoded request in the V2 infer form (``str``/``FILE``/``dict`` as BYTES naming their
+    type in ``parameters.content_type``, ``dict`` elements as JSON text)."""
+    inputs = []
+    for t in request.inputs:
+        datatype = t["datatype"]
+        tensor: dict[str, Any] = {"name": t["name"], "datatype": datatypes.v2_name(datatype),
+                                  "shape": list(t["shape"])}
+        if datatype in ("str", "FILE", "dict"):
+            tensor["parameters"] = {"content_type": datatype}
+        elif t.get("content_type"):
+            tensor["parameters"] = {"content_type": t["content_type"]}
+        tensor["data"] = ([jsonio.dumps(v).decode() for v in t["data"]] if datatype == "dict"
+                          else list(t["data"]))
+        inputs.append(tensor)
+    body: dict[str, Any] = {"inputs": inputs}
+    if request.parameters:
+        body["parameters"] = {p["name"]: p.get("value") for p in request.parameters}
+    if request.output_fields:
+        body["outputs"] = [{"name": f["name"]} for f in request.output_fields]
+    return body
+
+
+def _media(schema: dict, examples: dict[str, dict]) -> dict:
+    media: dict[str, Any] = {"schema": schema}
+    if examples:
+        media["examples"] = examples
+    return {"application/json": media}
+
+
+def _example_objects(examples: Sequence[tuple[Example, InferenceRequest]],
+                     v2: bool) -> dict[str, dict]:
+    out = {}
+    for example, request in examples:
+        entry: dict[str, Any] = {"value": v2_request(request) if v2 else example.request}
+        if example.summary:
+            entry["summary"] = example.summary
+        out[example.name] = entry
+    return out
+
+
+def document(contract: Contract, model_name: str,
+             examples: Sequence[tuple[Example, InferenceRequest]] = ()) -> dict:
+    """The document; ``examples`` pairs each example with its decoded request (for V2)."""
+    predict_examples = _example_objects(examples, v2=False)
+    v2_examples = _example_objects(examples, v2=True)
     infer_errors = _errors(400, 401, 413, 500, 502, 503, 504)
     model_param = {"name": "model_name", "in": "path", "required": True,
                    "schema": {"type": "string"}}
@@ -115,7 +163,7 @@ def document(contract: Contract, model_name: str) -> dict:
                 "summary": f"Open Inference Protocol infer on {model_name!r}",
                 "parameters": params,
                 "requestBody": {"required": True,
-                                "content": {"application/json": {"schema": _ref("V2Request")}}},
+                                "content": _media(_ref("V2Request"), v2_examples)},
                 "responses": {"200": _json(_ref("V2Response"), "Inference result"),
                               **_errors(404), **infer_errors},
             }}
@@ -130,7 +178,7 @@ def document(contract: Contract, model_name: str) -> dict:
             "summary": contract.summary or f"Run {model_name}",
             "description": contract.description or "Platform predict call (wire format).",
             "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": _ref("PredictRequest")}}},
+                            "content": _media(_ref("PredictRequest"), predict_examples)},
             "responses": {"200": _json(_ref("PredictResponse"), "Outputs"), **infer_errors},
         }},
         "/v2": {"get": {"summary": "Server metadata", "responses": {

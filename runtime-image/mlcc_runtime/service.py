@@ -3,6 +3,8 @@
 ``Service.infer`` is what both HTTP codecs call after decoding. The function runs on a dedicated
 ThreadPoolExecutor (bounded, so a slow model cannot starve the event loop that answers health
 probes and metrics); S3 transfers run on the loop's default executor so they do not take model slots.
+With examples, ``Service.warm_up`` runs the first one through the same path before readiness
+turns true.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import asyncio
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from mlcc_runtime import contract as contract_mod
-from mlcc_runtime import identity
+from mlcc_runtime import identity, jsonio, wire
 from mlcc_runtime.config import ServeSettings
 from mlcc_runtime.errors import ApiError, invalid
+from mlcc_runtime.examples import Example
 from mlcc_runtime.metrics import Metrics
 from mlcc_runtime.model_slot import ModelSlot
 from mlcc_runtime.request import InferenceRequest
@@ -26,10 +29,17 @@ log = logging.getLogger("mlcc_runtime")
 
 
 class Service:
-    def __init__(self, settings: ServeSettings, function: Callable[..., Any]) -> None:
+    def __init__(self, settings: ServeSettings, function: Callable[..., Any],
+                 examples: Sequence[Example] = ()) -> None:
         self.settings = settings
         self.function = function
         self.contract = contract_mod.of(function)
+        self.examples = list(examples)
+        # Each example decoded as /predict decodes it: one that does not fit the contract is a
+        # mistake in the image, found at start (ValueError) rather than at warm-up.
+        self.example_requests = [self._decode_example(i, e) for i, e in enumerate(self.examples)]
+        self.warm = not self.examples  # readiness waits for the warm-up when there are examples
+        self.warm_up_error: str | None = None
         self.slot = ModelSlot(function, settings.model_key)
         self.metrics = Metrics()
         self.executor: ThreadPoolExecutor | None = None
@@ -58,32 +68,92 @@ class Service:
 
     @property
     def ready(self) -> bool:
-        return self.executor is not None and not self.draining
+        return self.executor is not None and not self.draining and self.warm
+
+    def not_ready_reason(self) -> str:
+        if self.draining:
+            return "shutting down"
+        if self.executor is None:
+            return "starting"
+        if self.warm_up_error is not None:
+            # Not the error itself: probes are public, exception texts may hold secrets.
+            return f"warm-up with example {self.examples[0].name!r} failed; see the service log"
+        return f"warming up with example {self.examples[0].name!r}"
+
+    # -- warm-up ----------------------------------------------------------------------------
+
+    def _decode_example(self, index: int, example: Example) -> InferenceRequest:
+        try:
+            request = wire.decode(jsonio.dumps(example.request), self.contract)
+            self.contract.check_inputs(request.inputs)
+        except ApiError as exc:
+            source = self.settings.examples_file
+            raise ValueError(f"{f'examples file {source}: ' if source else ''}examples[{index}] "
+                             f"({example.name!r}) does not fit the function's contract: "
+                             f"{exc.message}") from None
+        return request
+
+    async def warm_up(self) -> None:
+        """Run the first example as a /predict call would (model load included); readiness turns
+        true when it succeeds, and stays false with the cause logged when it fails.
+
+        The call runs as with identity off (its FILE keys are box keys) and without the inference
+        timeout (loading a model may take longer than a request may); the FILE outputs it
+        uploads are deleted afterwards.
+        """
+        example = self.examples[0]
+        started = time.perf_counter()
+        log.info("warming up with example %r", example.name)
+        try:
+            request = wire.decode(jsonio.dumps(example.request), self.contract)
+            outputs = await self._infer(request, None, warm_up=True)
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, ApiError) else f"{type(exc).__name__}: {exc}"
+            cause = (exc.__cause__ or exc.__context__) if isinstance(exc, ApiError) else exc
+            self.warm_up_error = reason
+            log.error("warm-up with example %r failed, readiness stays false: %s", example.name,
+                      reason, exc_info=cause)
+            return
+        keys = [k for o in outputs if o["datatype"] == "FILE" for k in o["data"]]
+        if keys and self.exchange is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.exchange.delete_quietly,
+                                                             keys)
+        self.warm = True
+        log.info("warm-up with example %r passed in %.2f s: ready", example.name,
+                 time.perf_counter() - started)
 
     # -- inference --------------------------------------------------------------------------
 
-    def user_of(self, header_value: str | None) -> str | None:
+    def user_of(self, header_value: str | None, header: str | None = None) -> str | None:
         """The user FILE inputs and outputs belong to; 401 when identity is on and none is named,
         400 when the header is malformed, None when identity is off."""
+        header = self.settings.user_header if header is None else header
         try:
-            return identity.required_caller(self.settings.user_header, header_value)
+            return identity.required_caller(header, header_value)
         except identity.Unauthenticated as exc:
             raise ApiError(401, f"no authenticated user: {exc}") from None
         except ValueError as exc:
-            raise invalid(f"{self.settings.user_header}: {exc}") from None
+            raise invalid(f"{header}: {exc}") from None
 
-    def check_identity(self, header_value: str | None) -> None:
+    def check_identity(self, header_value: str | None, header: str | None = None) -> None:
         """400 for a malformed identity header; a missing one is fine until a file needs a user."""
+        header = self.settings.user_header if header is None else header
         try:
-            identity.caller(self.settings.user_header, header_value)
+            identity.caller(header, header_value)
         except ValueError as exc:
-            raise invalid(f"{self.settings.user_header}: {exc}") from None
+            raise invalid(f"{header}: {exc}") from None
 
     async def infer(self, request: InferenceRequest, user_header: str | None) -> list[dict]:
+        return await self._infer(request, user_header)
+
+    async def _infer(self, request: InferenceRequest, user_header: str | None,
+                     warm_up: bool = False) -> list[dict]:
         # Not `self.ready`: while draining, only readiness answers 503; requests routed here
         # until the endpoints controller has seen it are still served.
         if self.executor is None:
             raise ApiError(503, "service is not ready (starting or shutting down)")
+        # The warm-up acts as with identity off: its FILE keys are box keys (the image's own).
+        header = "none" if warm_up else self.settings.user_header
         self.contract.check_inputs(request.inputs)
         file_inputs = any(t["datatype"] == "FILE" for t in request.inputs)
         exchange = self.exchange
@@ -91,31 +161,31 @@ class Service:
             if file_inputs:
                 raise invalid("this service has no file box configured; FILE inputs are not "
                               "accepted")
-            outputs = await self._call(request)
+            outputs = await self._call(request, warm_up=warm_up)
             if any(o["datatype"] == "FILE" for o in outputs):
                 raise ApiError(500, "inference function returned a FILE output but no file box "
                                     "is configured (--files-bucket)")
             return outputs
         loop = asyncio.get_running_loop()
         if not file_inputs and not self.may_write_files:
-            self.check_identity(user_header)  # before the function runs: it may write files
-            outputs = await self._call(request)
+            self.check_identity(user_header, header)  # before the function: it may write files
+            outputs = await self._call(request, warm_up=warm_up)
             if not any(o["datatype"] == "FILE" for o in outputs):
                 return outputs  # the fast path: no folder, no S3
             try:
-                user = self.user_of(user_header)
+                user = self.user_of(user_header, header)
             except ApiError:
                 await loop.run_in_executor(None, exchange.discard_outputs, outputs)
                 raise
             await loop.run_in_executor(None, exchange.upload_outputs, outputs, user, None, None)
             return outputs
-        user = self.user_of(user_header)  # before the function runs: no user, no files
+        user = self.user_of(user_header, header)  # before the function runs: no user, no files
         request_id, folder = await loop.run_in_executor(None, exchange.new_request_dir)
         abandoned: list[Any] = []  # the function's future, when it outlived the timeout
         try:
             await loop.run_in_executor(None, exchange.download_inputs, request.inputs, user,
                                        folder)
-            outputs = await self._call(request, abandoned)
+            outputs = await self._call(request, abandoned, warm_up)
             await loop.run_in_executor(None, exchange.upload_outputs, outputs, user, request_id,
                                        folder)
             return outputs
@@ -127,7 +197,8 @@ class Service:
             else:
                 await loop.run_in_executor(None, exchange.remove, folder)
 
-    async def _call(self, request: InferenceRequest, abandoned: list[Any] | None = None) -> list[dict]:
+    async def _call(self, request: InferenceRequest, abandoned: list[Any] | None = None,
+                    warm_up: bool = False) -> list[dict]:
         executor = self.executor
         if executor is None:
             raise ApiError(503, "service is not ready (starting or shutting down)")
@@ -138,7 +209,7 @@ class Service:
         except RuntimeError:  # shut down between the check and the call
             raise ApiError(503, "service is shutting down") from None
         future = asyncio.wrap_future(work)
-        timeout = self.settings.timeout
+        timeout = 0 if warm_up else self.settings.timeout
         try:
             # asyncio.wait, not wait_for: our own timer is told apart from a TimeoutError the
             # function raised (socket.timeout of its own client is a failure, not our 504).
@@ -156,7 +227,10 @@ class Service:
         except ValueError as exc:
             # The documented way for a function to reject its input: the message is for the caller.
             raise invalid(f"invalid input: {exc}") from None
-        except Exception:
+        except Exception as exc:
+            if warm_up:  # the warm-up logs it, with the traceback, as the reason it failed
+                raise ApiError(500, f"the inference function raised {type(exc).__name__}: "
+                                    f"{exc}") from exc
             log.exception("inference function raised")
             raise ApiError(500, "inference function failed; see the service log") from None
         finally:

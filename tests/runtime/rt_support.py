@@ -28,18 +28,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def make_service(function: Callable[..., Any], **overrides: Any) -> Service:
+def make_service(function: Callable[..., Any], examples: Any = (), **overrides: Any) -> Service:
     settings = ServeSettings(function=f"{function.__module__}.{function.__name__}", **overrides)
-    return Service(settings, function)
+    return Service(settings, function, examples)
 
 
 @contextmanager
 def running_server(service: Service) -> Iterator[str]:
     """Serve ``service`` with real uvicorn (httptools) in a thread; yields ``host:port``."""
+    with running_app(create_app(service)) as address:
+        yield address
+
+
+@contextmanager
+def running_app(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with real uvicorn in a thread; yields ``host:port``."""
     import uvicorn
 
     port = free_port()
-    config = uvicorn.Config(create_app(service), host="127.0.0.1", port=port, log_config=None,
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                             access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -77,9 +84,11 @@ def wait_http(url: str, timeout: float = 20.0, proc: Any = None) -> None:
 
 @contextmanager
 def serve_process(env: dict[str, str], python: str = sys.executable,
-                  extra_path: str | None = None) -> Iterator[tuple[Any, str]]:
+                  extra_path: str | None = None,
+                  wait_for: str = "/v2/health/ready") -> Iterator[tuple[Any, str]]:
     """Run ``python -m mlcc_runtime serve`` configured by env only (as Kubernetes does);
-    yields (process, base URL). The process is stopped with SIGTERM at the end."""
+    yields (process, base URL) once ``wait_for`` answers 200. The process is stopped with
+    SIGTERM at the end."""
     import subprocess
 
     port = free_port()
@@ -93,7 +102,7 @@ def serve_process(env: dict[str, str], python: str = sys.executable,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_http(base + "/v2/health/ready", proc=proc)
+        wait_http(base + wait_for, proc=proc)
         yield proc, base
     finally:
         if proc.poll() is None:
