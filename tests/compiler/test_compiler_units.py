@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from mlcc.contract import parse_contract
-from mlcc.loader import parse_source
+from mlcc.model.contract import parse_contract
+from mlcc.frontend.loader import parse_source
 from mlcc.model import DataBox
-from mlcc.quantity import parse_quantity
-from mlcc.source import Document, Location, SourceFile
-from mlcc.suggest import closest, did_you_mean
+from mlcc.model.quantity import parse_quantity
+from mlcc.syntax.source import Document, Location, SourceFile
+from mlcc.diagnostics.suggest import closest, did_you_mean
 
 # --- quantity.parse_quantity -------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from mlcc.fastyaml import load_documents
+from mlcc.syntax.fastyaml import load_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 TRICKY = ["yes", "no", "on", "012", "0o12", "0x1F", "1_000", "1e3", ".5", "+1", "-0", "null", "Null", "~", "",

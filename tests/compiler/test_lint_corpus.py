@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from compiler_support import CASES, case_names
 
-from mlcc.diagnostics import CODES
+from mlcc.diagnostics.diagnostic import CODES
 
 # Cases whose diagnostics are all warnings (or none): the CLI exits 0 for them.
 EXIT_ZERO = {"000-valid-module", "001-valid-flow-style", "505-no-docstring", "601-602-unpublished", "603-file-box-sub-path"}

@@ -10,7 +10,7 @@ import pytest
 from clirun import mlcc_inprocess
 from compiler_support import CASES, lint_case, run_mlcc
 
-from mlcc.diagnostics import CODES
+from mlcc.diagnostics.diagnostic import CODES
 
 HEADER = re.compile(r"^(?P<file>\S+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning)\[(?P<code>MLCC\d{3})\]: (?P<message>.+)$")
 

@@ -148,7 +148,7 @@ def _free_port() -> int:
 def test_progress_is_silent_off_a_terminal_and_drawn_on_one(monkeypatch):
     import io
 
-    from mlcc import progress as progress_mod
+    from mlcc.cli import progress as progress_mod
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from rel_support import RENDERED, ROOT, record
 
-from mlcc.verify import check_object
+from mlcc.k8s.verify import check_object
 
 CHECKOV_VERSION = "3.3.30"
 # Every checkov check skipped over rendered/, with the reason (the README lists the same).

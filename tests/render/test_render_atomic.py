@@ -68,7 +68,7 @@ def test_module_the_environment_cannot_render_fails_and_changes_nothing(built: P
 
 def test_invalid_rendered_object_is_a_loud_compiler_bug_and_changes_nothing(built: Path, monkeypatch) -> None:
     """An emitter bug (here: a privileged init container) is caught by verification (MLCC901)."""
-    from mlcc.render import injection
+    from mlcc.render.providers import runtime as injection
 
     def escalating() -> dict:
         return {"allowPrivilegeEscalation": True, "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]},

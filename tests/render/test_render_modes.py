@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from mlcc.pss import violations
+from mlcc.k8s.pss import violations
 from rendertools import (
     DATA_KINDS,
     EXT_AUTH,

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from mlcc.verify import check_object
+from mlcc.k8s.verify import check_object
 from rendertools import API, OVERLAYS, Tree, copy_modules, mlcc_inprocess
 
 NS = "pu-alice-pa-iris"
@@ -65,7 +65,7 @@ def test_derived_names_are_bounded_and_consistent(tree: Tree) -> None:
 
 
 def test_bounded_names_are_stable_and_distinct() -> None:
-    from mlcc.render.objects import bounded, label_value
+    from mlcc.k8s.objects import bounded, label_value
 
     assert bounded("box-short") == "box-short"
     a, b = bounded("box-" + "a" * 70), bounded("box-" + "a" * 69 + "b")
@@ -75,7 +75,7 @@ def test_bounded_names_are_stable_and_distinct() -> None:
 
 
 def test_application_names_of_long_namespaces_do_not_collide() -> None:
-    from mlcc.environments import DEFAULT
+    from mlcc.model.environment import DEFAULT
     from mlcc.render.argocd import application_name
 
     a = application_name(DEFAULT, "pu-" + "a" * 56 + "-one")

@@ -7,8 +7,8 @@ import copy
 
 import pytest
 
-from mlcc.pss import violations
-from mlcc.verify import check_object
+from mlcc.k8s.pss import violations
+from mlcc.k8s.verify import check_object
 from rendertools import Tree
 
 IRIS = "pu-alice-pa-iris"
@@ -139,7 +139,7 @@ def test_cached_kubernetes_check_agrees_with_kubernetes_validate(golden: Tree, d
     """verify.py loads each Kubernetes schema once; it must judge exactly as the library does."""
     import kubernetes_validate
 
-    from mlcc.verify import CRD_SCHEMAS, KUBERNETES_VERSION, SHAPE_ONLY, _kubernetes_errors
+    from mlcc.k8s.verify import CRD_SCHEMAS, KUBERNETES_VERSION, SHAPE_ONLY, _kubernetes_errors
 
     core = [o for o in golden.objects() if (o["apiVersion"], o["kind"]) not in {*CRD_SCHEMAS, *SHAPE_ONLY}]
     broken = [

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from mlcc import verify
+from mlcc.k8s import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 OBJECTS = [

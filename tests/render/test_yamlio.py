@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from mlcc import yamlio
+from mlcc.syntax import yamlio
 
 ROOT = Path(__file__).resolve().parents[2]
 TRICKY = ["yes", "on", "0755", "1e3", "012", "", " x", "x ", "a: b", "- x", "#", "null", "~", "$(VAR)", "*x", "&y",

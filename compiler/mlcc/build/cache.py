@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from mlcc.diagnostics import Diagnostic, Location, Severity
-from mlcc.environments import Environment
-from mlcc.moduleoutput import ModuleOutput
+from mlcc.model.environment import Environment
+from mlcc.build.result import ModuleOutput
 
 CACHE_DIR = Path(".mlcc-cache")
 FORMAT = 4

@@ -1,21 +1,18 @@
-"""Build one module for every environment: check → render → verify → serialise.
+"""Build one module for every environment: the pipeline, then the files of its output folders.
 
-A plain function over picklable inputs and outputs, so `mlcc build` can run it
-in worker processes and cache its result.
+A plain function over picklable inputs and outputs, so `mlcc build` can run it in worker processes
+and cache its result.
 """
 
 from __future__ import annotations
 
-from mlcc.environments import Environment
-from mlcc.frontend import check_module
-from mlcc.loader import ModuleSource
-from mlcc.moduleoutput import ModuleOutput
-from mlcc.render import argocd
-from mlcc.render.module import render_module
-from mlcc.output import folder_files
+from mlcc.build.pipeline import check_module, render
+from mlcc.build.result import ModuleOutput
+from mlcc.build.writer import folder_files
+from mlcc.frontend.loader import ModuleSource
+from mlcc.model.environment import Environment
 from mlcc.rules.context import LintContext
-from mlcc.verify import verify
-from mlcc.yamlio import dump_yaml
+from mlcc.syntax.yamlio import dump_yaml
 
 
 def build_module(source: ModuleSource, environments: list[Environment], context: LintContext) -> ModuleOutput:
@@ -28,12 +25,10 @@ def build_module(source: ModuleSource, environments: list[Environment], context:
     if out.failed:
         return out
     for env in environments:
-        items, problems = render_module(module, env)
-        application = argocd.emit(env, module.namespace, module.name, out.namespace_at)
-        problems += verify([*items, application])
-        out.diagnostics += problems
-        if not problems:
-            out.folders[f"{env.name}/{module.namespace}"] = folder_files(items)
-            out.applications[env.name] = (application.file_name, dump_yaml(application.obj))
-            out.objects += len(items)
+        rendered = render(module, env)
+        out.diagnostics += rendered.problems
+        if not rendered.problems:
+            out.folders[f"{env.name}/{module.namespace}"] = folder_files(rendered.objects)
+            out.applications[env.name] = (rendered.application.file_name, dump_yaml(rendered.application.obj))
+            out.objects += len(rendered.objects)
     return out

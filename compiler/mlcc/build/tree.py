@@ -11,22 +11,22 @@ touches the output: `output.write_tree` replaces it all-or-nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from mlcc import loader
-from mlcc.buildcache import BuildCache, Snapshot, snapshot_inputs
+from mlcc.frontend import loader
+from mlcc.build.cache import BuildCache, Snapshot, snapshot_inputs
+from mlcc.build.pipeline import Environments
 from mlcc.diagnostics import Diagnostic, has_errors
-from mlcc.environments import Environment
-from mlcc.frontend import unique
-from mlcc.moduleoutput import ModuleOutput
-from mlcc.output import OutputPlan
-from mlcc.progress import Progress
+from mlcc.model.environment import Environment
+from mlcc.diagnostics import unique
+from mlcc.build.result import ModuleOutput
+from mlcc.build.writer import OutputPlan
 from mlcc.rules.context import LintContext
-from mlcc.yamlio import dump_yaml
+from mlcc.syntax.yamlio import dump_yaml
 
 # Below this many modules to build, worker start-up costs more than it saves.
 PARALLEL_FROM = 16
@@ -51,15 +51,16 @@ class BuildResult:
 
 def build(
     paths: list[Path],
-    environments: list[Environment],
-    context: LintContext,
+    environments: Environments,
     cache: BuildCache | None = None,
     jobs: int | None = None,
-    progress: Progress | None = None,
+    progress: Callable[[int], None] | None = None,
     prune: bool = False,
 ) -> BuildResult:
+    """Every module under `paths` for the selected environments; `progress` hears the count built."""
     sources, diagnostics = loader.discover(paths)
-    result = BuildResult(OutputPlan([e.name for e in environments], prune=prune), diagnostics)
+    selected, context = environments.selected, environments.context
+    result = BuildResult(OutputPlan([e.name for e in selected], prune=prune), environments.problems + diagnostics)
     todo = []
     for source in sources:
         root = str(source.root)
@@ -70,28 +71,29 @@ def build(
         else:
             todo.append(source)
     result.rebuilt = len(todo)
-    for done, output in enumerate(_build_all(todo, environments, context, jobs), 1):
+    for done, output in enumerate(_build_all(todo, selected, context, jobs), 1):
         result.outputs.append(output)
         if progress is not None:
-            progress.update(done)
+            progress(done)
     result.outputs.sort(key=lambda o: o.root)
     for output in result.outputs:
         result.diagnostics += output.diagnostics
     result.diagnostics += _shared_namespaces(result.outputs)
     if not has_errors(result.diagnostics):
-        for env in environments:
+        for env in selected:
             _applications(env, result.outputs, result.plan, cache)
         for output in result.outputs:
             for folder, files in output.folders.items():
                 _plan_folder(result.plan, folder, files)
-    result.diagnostics = unique(sorted(result.diagnostics, key=Diagnostic.sort_key))
+    modules = result.diagnostics[len(environments.problems):]
+    result.diagnostics = environments.problems + unique(sorted(modules, key=Diagnostic.sort_key))
     return result
 
 
 def _build_all(sources, environments, context, jobs) -> Iterator[ModuleOutput]:
     if not sources:
         return
-    from mlcc.modulebuild import build_module  # the whole compiler: not needed when all is cached
+    from mlcc.build.module import build_module  # the whole compiler: not needed when all is cached
 
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(sources) < PARALLEL_FROM:

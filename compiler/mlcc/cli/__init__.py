@@ -1,4 +1,9 @@
-"""The `mlcc` command line. Exit codes: 0 clean, 1 problems found, 2 usage error, 3 internal error."""
+"""The `mlcc` command line: argument parsing and printing only, one file per sub-command.
+
+Each command module has `register(subparsers)`; its parser's `run` default is called with the
+parsed arguments. Add a command by adding its module name to `COMMANDS`.
+Exit codes: 0 clean, 1 problems found, 2 usage error, 3 internal error.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ import os
 import sys
 
 from mlcc import __version__
-from mlcc.commands import COMMANDS
-from mlcc.commands.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
+from mlcc.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
+
+COMMANDS = ("lint", "explain", "build", "schema", "run", "graph", "init", "diff", "apply")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,5 +49,5 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlcc {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"mlcc.commands.{name}").register(commands)
+        importlib.import_module(f"mlcc.cli.{name}").register(commands)
     return parser

@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_overlays, add_paths, check
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_overlays, add_paths, check
 
 
 def register(commands) -> None:
@@ -29,9 +29,9 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.apply import ClusterError, as_diagnostic, connect, dry_run
+    from mlcc.tools.dry_run import ClusterError, as_diagnostic, connect, dry_run
     from mlcc.diagnostics import has_errors
-    from mlcc.formats.text import format_diagnostics
+    from mlcc.diagnostics.formats.text import format_diagnostics
 
     if args.dry_run != "server":
         given = "no --dry-run" if args.dry_run is None else f"--dry-run={args.dry_run}"
@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.env and len(args.env) > 1:
         raise UsageError("one cluster is one environment: give --env once")
-    environments, result = check(args)
+    selection, result = check(args)
+    environments = selection.selected
     if len(environments) > 1:
         names = ", ".join(e.name for e in environments)
         raise UsageError(f"several environments ({names}): choose the one of this cluster with --env")
@@ -76,16 +77,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _render(modules, env):
-    from mlcc.render.module import render_module
-    from mlcc.verify import verify
+    from mlcc.build.pipeline import render
 
     items, diagnostics = [], []
     for module in modules:
         if not module.resources:
             continue
-        emitted, problems = render_module(module, env)
-        problems += verify(emitted)
-        diagnostics += problems
-        if not problems:
-            items += emitted
+        rendered = render(module, env)
+        diagnostics += rendered.problems
+        if not rendered.problems:
+            items += rendered.objects
     return items, diagnostics

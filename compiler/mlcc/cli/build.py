@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, paths, select_environments
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, paths, select_environments
 
 
 def register(commands) -> None:
@@ -20,19 +20,19 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.build import build, record
-    from mlcc.buildcache import BuildCache
+    from mlcc.build.tree import build, record
+    from mlcc.build.cache import BuildCache
     from mlcc.diagnostics import has_errors
-    from mlcc.formats.text import format_diagnostics
-    from mlcc.output import OutputError, stale_files, write_tree
-    from mlcc.progress import Progress
+    from mlcc.diagnostics.formats.text import format_diagnostics
+    from mlcc.build.writer import OutputError, stale_files, write_tree
+    from mlcc.cli.progress import Progress
 
-    environments, env_problems, context = select_environments(args)
-    cache = None if args.no_cache else BuildCache.load(args.output, environments)
+    environments = select_environments(args)
+    cache = None if args.no_cache else BuildCache.load(args.output, environments.selected)
     progress = Progress("building modules", 0)
-    result = build(paths(args), environments, context, cache, args.jobs, progress, prune=not args.env)
+    result = build(paths(args), environments, cache, args.jobs, progress.update, prune=not args.env)
     progress.close()
-    diagnostics = env_problems + result.diagnostics
+    diagnostics = result.diagnostics
     if diagnostics:
         sys.stderr.write(format_diagnostics(diagnostics, len(result.outputs)))
     if has_errors(diagnostics):
@@ -75,8 +75,8 @@ def _others_removed(args: argparse.Namespace, result) -> list[str]:
 
     The built modules' own old folders (a namespace renamed) may go: their source maps name them.
     """
-    from mlcc.loader import is_modules_root
-    from mlcc.output import built_from
+    from mlcc.frontend.loader import is_modules_root
+    from mlcc.build.writer import built_from
 
     if all(is_modules_root(path) for path in paths(args)):
         return []  # every module is here: what is gone was deleted, and its output goes too

@@ -27,30 +27,29 @@ def paths(args: argparse.Namespace) -> list[Path]:
     return args.paths or [Path("modules")]
 
 
-def select_environments(args: argparse.Namespace):
-    """The environments asked for (`--env`), their problems, and the lint context they imply."""
-    from mlcc.environments import lint_context, load_environments
+def select_environments(args: argparse.Namespace, names: list[str] | None = None, first: bool = False):
+    """The environments asked for (`names`, else `--env`) of the overlays in use, their problems and
+    lint context; with `first`, only the first of them."""
+    from mlcc.build.pipeline import PipelineError, select_environments as select
+    from mlcc.frontend.environments import overlays_dir
 
-    environments, problems = load_environments(args.overlays)
-    selected = getattr(args, "env", None)
-    if selected:
-        unknown = sorted(set(selected) - {e.name for e in environments})
-        if unknown and not problems:
-            known = ", ".join(e.name for e in environments)
-            raise UsageError(f"unknown environment(s) {', '.join(unknown)}; known: {known}")
-        environments = [e for e in environments if e.name in selected]
-    context = lint_context(environments, check_entrypoints=not getattr(args, "no_entrypoint", False))
-    return environments, problems, context
+    try:
+        return select(
+            overlays_dir(args.overlays),
+            names if names is not None else getattr(args, "env", None),
+            check_entrypoints=not getattr(args, "no_entrypoint", False),
+            first=first,
+        )
+    except PipelineError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def check(args: argparse.Namespace):
     """Environments and modules, checked together: every problem of both in one list."""
-    from mlcc.frontend import check_paths
+    from mlcc.build.pipeline import check as check_paths
 
-    environments, problems, context = select_environments(args)
-    result = check_paths(paths(args), context)
-    result.diagnostics = problems + result.diagnostics
-    return environments, result
+    environments = select_environments(args)
+    return environments, check_paths(paths(args), environments)
 
 
 def checked_modules(args: argparse.Namespace):
@@ -58,7 +57,7 @@ def checked_modules(args: argparse.Namespace):
     import sys
 
     from mlcc.diagnostics import has_errors
-    from mlcc.formats.text import format_diagnostics
+    from mlcc.diagnostics.formats.text import format_diagnostics
 
     _, result = check(args)
     if has_errors(result.diagnostics):

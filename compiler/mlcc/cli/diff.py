@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_overlays, add_paths, paths
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_overlays, add_paths, paths
 
 
 def register(commands) -> None:
@@ -25,13 +25,14 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.diff import GitError, render_both
-    from mlcc.formats.text import format_diagnostics
-    from mlcc.semantic_diff import compare, format_markdown, format_text
+    from mlcc.build.pipeline import PipelineError
+    from mlcc.tools.diff.revisions import GitError, render_both
+    from mlcc.diagnostics.formats.text import format_diagnostics
+    from mlcc.tools.diff.compare import compare, format_markdown, format_text
 
     try:
         sides = render_both(paths(args), args.overlays, args.env, args.base)
-    except GitError as exc:
+    except (GitError, PipelineError) as exc:
         raise UsageError(str(exc)) from None
     failed = False
     for side in (sides.base, sides.head):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, checked_modules
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, checked_modules
 
 
 def register(commands) -> None:
@@ -15,7 +15,7 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.explain import explain
+    from mlcc.tools.explain import explain
 
     modules = checked_modules(args)
     if modules is None:

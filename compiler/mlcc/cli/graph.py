@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_overlays, add_paths, checked_modules
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_overlays, add_paths, checked_modules
 
 
 def register(commands) -> None:
@@ -19,7 +19,7 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.graph import to_dot, to_mermaid
+    from mlcc.tools.graph import to_dot, to_mermaid
 
     checked = checked_modules(args)
     if checked is None:

@@ -5,7 +5,7 @@ import getpass
 import re
 from pathlib import Path
 
-from mlcc.commands.common import EXIT_OK, UsageError
+from mlcc.cli.common import EXIT_OK, UsageError
 
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -19,7 +19,7 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.scaffold import scaffold
+    from mlcc.tools.scaffold import scaffold
 
     folder: Path = args.module
     owner = args.owner or re.sub(r"[^a-z0-9-]", "-", getpass.getuser().lower()).strip("-") or "developer"

@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, check
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, check
 
 
 def register(commands) -> None:
@@ -19,7 +19,7 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mlcc.diagnostics import has_errors
-    from mlcc.formats import FORMATTERS
+    from mlcc.diagnostics.formats import FORMATTERS
 
     _, result = check(args)
     report = FORMATTERS[args.format](result.diagnostics, len(result.modules))

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, add_overlays
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError, add_overlays, select_environments
 
 
 def register(commands) -> None:
@@ -21,31 +21,27 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mlcc.build.pipeline import check, render
     from mlcc.diagnostics import has_errors
-    from mlcc.environments import lint_context, load_environments
-    from mlcc.formats.text import format_diagnostics
-    from mlcc.frontend import check_paths
-    from mlcc.local.session import RunError, Session, load_credentials, local_environment
-    from mlcc.render.module import render_module
+    from mlcc.diagnostics.formats.text import format_diagnostics
+    from mlcc.tools.local.session import RunError, Session, load_credentials, local_environment
 
     if not args.module.is_dir():
         raise UsageError(f"'{args.module}' is not a module folder")
-    environments, problems = load_environments(args.overlays)
-    if args.env:
-        environments = [e for e in environments if e.name == args.env]
-        if not environments and not problems:
-            raise UsageError(f"unknown environment '{args.env}'")
-    result = check_paths([args.module], lint_context(environments[:1]))
-    diagnostics = problems + result.diagnostics
+    # One environment: the one asked for, else the first.
+    environments = select_environments(args, [args.env] if args.env else None, first=True)
+    result = check([args.module], environments)
+    diagnostics = result.diagnostics
     module = result.modules[0] if result.modules else None
     objects = []
     if module is not None and not has_errors(diagnostics):
-        objects, render_problems = render_module(module, local_environment(environments[0]))
-        diagnostics += render_problems
+        rendered = render(module, local_environment(environments.selected[0]))
+        objects = rendered.objects
+        diagnostics += rendered.problems
     if has_errors(diagnostics) or module is None:
         sys.stderr.write(format_diagnostics(diagnostics, len(result.modules)))
         return EXIT_PROBLEMS
-    env = environments[0]
+    env = environments.selected[0]
     print(f"running module {module.name} (namespace {module.namespace}) as environment '{env.name}' renders it")
     wanted = {o.obj["metadata"]["annotations"].get("nginx.ingress.kubernetes.io/auth-secret") for o in objects if o.kind == "Ingress"}
     try:

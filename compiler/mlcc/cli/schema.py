@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mlcc.commands.common import EXIT_OK, EXIT_PROBLEMS
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS
 
 
 def register(commands) -> None:
@@ -14,7 +14,7 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc import schema_gen
+    from mlcc.tools import schema_gen
 
     if args.check:
         stale = schema_gen.stale(args.output)

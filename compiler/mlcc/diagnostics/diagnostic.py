@@ -111,3 +111,8 @@ def count(diagnostics: list[Diagnostic], severity: Severity) -> int:
 
 def has_errors(diagnostics: list[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+def unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Sorted diagnostics without repeats (two rules may see the same mistake)."""
+    return [d for i, d in enumerate(diagnostics) if i == 0 or d.sort_key() != diagnostics[i - 1].sort_key()]

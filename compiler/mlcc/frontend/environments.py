@@ -1,198 +1,15 @@
-"""Environments: the cluster profiles a platform team keeps in `overlays/<name>/environment.yaml`.
-
-An environment says how modules become objects on one cluster: the domain, the
-route style, the storage provider, registries, the runtime image and how it is
-injected, the secret store, replica and resource policy. With no overlays the
-built-in default applies. Environment files are checked like modules.
-"""
+"""Load the environments of an overlays folder, checked like modules (or the built-in default)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import Field, model_validator
 
 from mlcc.diagnostics import Diagnostic, Location
-from mlcc.model.common import DnsLabel, Strict
-from mlcc.quantity import ByteQuantity, CpuQuantity
-from mlcc.rules.context import LintContext, RegistryCatalog, ReservedPath
+from mlcc.frontend.loader import link_out, links_outside, parse_file
+from mlcc.frontend.manifests import validate
+from mlcc.model.environment import DEFAULT, Environment
 
 ENV_FILE = "environment.yaml"
-DIGEST_PIN = r"^.+@sha256:[a-f0-9]{64}$"
-DEFAULT_RUNTIME_IMAGE = (
-    "ghcr.io/mlcc/mlcc-runtime:0.1.0@sha256:0000000000000000000000000000000000000000000000000000000000000000"
-)
-
-
-class Ingress(Strict):
-    class_name: str = "nginx"
-    controller_namespace: DnsLabel = "ingress-nginx"
-
-
-class ServiceRef(Strict):
-    name: DnsLabel
-    namespace: DnsLabel
-    port: Annotated[int, Field(ge=1, le=65535)]
-
-
-class Gateway(Strict):
-    """A Gateway API Gateway run by Envoy Gateway (auth through its SecurityPolicy)."""
-
-    name: DnsLabel
-    namespace: DnsLabel
-    section_name: str | None = None
-    controller_namespace: DnsLabel = "envoy-gateway-system"
-    # The OIDC session checker (e.g. oauth2-proxy) as a Service, for SecurityPolicy extAuth.
-    ext_auth_service: ServiceRef | None = None
-
-
-class Routes(Strict):
-    style: Literal["ingress", "gateway"] = "ingress"
-    tls_secret_name: DnsLabel | None = None
-    ingress: Ingress = Field(default_factory=Ingress)
-    gateway: Gateway | None = None
-
-    @model_validator(mode="after")
-    def _gateway_named(self) -> "Routes":
-        if self.style == "gateway" and self.gateway is None:
-            raise ValueError("route style 'gateway' needs `gateway: {name, namespace}`")
-        return self
-
-
-class Oidc(Strict):
-    """An external auth endpoint (e.g. oauth2-proxy) that checks OpenID Connect sessions."""
-
-    auth_url: Annotated[str, Field(pattern=r"^https?://")]
-    signin_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
-    user_header: str = "X-Auth-Request-User"
-
-
-class Auth(Strict):
-    oidc: Oidc | None = None
-    realm: str = "mlcc"
-
-
-class S3Credentials(Strict):
-    """A Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in each module namespace."""
-
-    secret_name: DnsLabel = "mlcc-s3-credentials"
-    # Where the secret store keeps it; when set, mlcc renders an ExternalSecret for it.
-    remote_key: str | None = None
-
-
-class S3Endpoint(Strict):
-    endpoint: Annotated[str, Field(pattern=r"^https?://")]
-    bucket: DnsLabel
-    region: str = "us-east-1"
-    credentials: S3Credentials = Field(default_factory=S3Credentials)
-
-
-class Obc(Strict):
-    storage_class_name: DnsLabel = "ceph-bucket"
-    endpoint_scheme: Literal["http", "https"] = "http"
-
-
-class CsiS3(S3Endpoint):
-    storage_class_name: str = ""
-    driver: str = "ru.yandex.s3.csi"
-    mounter: str = "geesefs"
-    node_secret_name: DnsLabel = "csi-s3-secret"
-    node_secret_namespace: DnsLabel = "kube-system"
-
-
-class Storage(Strict):
-    provider: Literal["obc", "csi-s3", "external"] = "obc"
-    # How mountS3Box boxes reach the container: a CSI volume or an init-container sync.
-    mount: Literal["csi", "sync"] = "sync"
-    obc: Obc = Field(default_factory=Obc)
-    csi_s3: CsiS3 | None = None
-    external: S3Endpoint | None = None
-
-    @model_validator(mode="after")
-    def _provider_configured(self) -> "Storage":
-        if self.provider == "csi-s3" and self.csi_s3 is None:
-            raise ValueError("storage provider 'csi-s3' needs a `csiS3:` section")
-        if self.provider == "external" and self.external is None:
-            raise ValueError("storage provider 'external' needs an `external:` section")
-        if self.mount == "csi" and self.provider != "csi-s3":
-            raise ValueError(f"mount 'csi' needs the csi-s3 provider, not '{self.provider}'")
-        return self
-
-
-class Runtime(Strict):
-    image: Annotated[str, Field(pattern=DIGEST_PIN)] = DEFAULT_RUNTIME_IMAGE
-    injection: Literal["copy", "pip", "image"] = "copy"
-    package: str = "mlcc-runtime==0.1.0"
-    # Where the developer's image keeps the module folder (pythonPath is relative to it).
-    app_root: Annotated[str, Field(pattern=r"^/")] = "/home/app"
-    uid: Annotated[int, Field(ge=1)] = 10001
-
-
-class SecretStore(Strict):
-    kind: Literal["SecretStore", "ClusterSecretStore"] = "ClusterSecretStore"
-    name: DnsLabel
-    # Remote key of a module's credentials Secret; {namespace} and {name} are filled in.
-    key_template: str = "mlcc/{namespace}/{name}"
-
-
-class Resources(Strict):
-    default_cpu: CpuQuantity = "1"
-    default_memory: ByteQuantity = "512Mi"
-    # requests = limits x ratio; 1.0 gives the Guaranteed QoS class.
-    request_ratio: Annotated[float, Field(gt=0, le=1)] = 1.0
-
-
-class ArgoCD(Strict):
-    namespace: DnsLabel = "argocd"
-    project: str = "default"
-    repo_url: str = Field("https://git.example.com/ml/modules.git", alias="repoURL")  # Argo CD's spelling
-    target_revision: str = "main"
-    path_prefix: str = "rendered"
-    destination_server: str = "https://kubernetes.default.svc"
-
-
-class Network(Strict):
-    egress_cidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"])
-    egress_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=lambda: [80, 443])
-
-
-class EnvironmentSpec(Strict):
-    domain: str = "ml.example.com"
-    routes: Routes = Field(default_factory=Routes)
-    auth: Auth = Field(default_factory=Auth)
-    storage: Storage = Field(default_factory=Storage)
-    package_registries: dict[str, Annotated[str, Field(pattern=r"^https?://")]] = Field(
-        default_factory=lambda: {"python-package-registry": "https://pypi.org/simple"}
-    )
-    runtime: Runtime = Field(default_factory=Runtime)
-    secret_store: SecretStore | None = None
-    replicas: Annotated[int, Field(ge=0, le=1000)] = 1
-    resources: Resources = Field(default_factory=Resources)
-    network: Network = Field(default_factory=Network)
-    argocd: ArgoCD = Field(default_factory=ArgoCD)
-
-
-class Environment(Strict):
-    api_version: Literal["unified-platform.cs.hse.ru/v1"]
-    kind: Literal["Environment"]
-    metadata: "EnvironmentMeta"
-    spec: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-
-class EnvironmentMeta(Strict):
-    name: DnsLabel
-
-
-Environment.model_rebuild()
-
-DEFAULT = Environment(
-    api_version="unified-platform.cs.hse.ru/v1", kind="Environment", metadata=EnvironmentMeta(name="default")
-)
 
 
 def overlays_dir(overlays: Path | None) -> Path | None:
@@ -203,11 +20,8 @@ def overlays_dir(overlays: Path | None) -> Path | None:
     return candidate if any(candidate.glob(f"*/{ENV_FILE}")) else None
 
 
-def load_environments(overlays: Path | None) -> tuple[list[Environment], list[Diagnostic]]:
-    from mlcc.loader import link_out, links_outside, parse_file
-    from mlcc.manifests import validate
-
-    folder = overlays_dir(overlays)
+def load_environments(folder: Path | None) -> tuple[list[Environment], list[Diagnostic]]:
+    """The environments of an overlays folder; None is the built-in default environment."""
     if folder is None:
         return [DEFAULT], []
     if not folder.is_dir():
@@ -244,16 +58,3 @@ def load_environments(overlays: Path | None) -> tuple[list[Environment], list[Di
             Diagnostic("MLCC701", f"no */{ENV_FILE} under '{folder}'", Location.of_file(folder))
         )
     return environments, diagnostics
-
-
-def lint_context(environments: list[Environment], check_entrypoints: bool = True) -> LintContext:
-    """What the rules must know of the environments a module is checked for."""
-    from mlcc.render.injection import RUNTIME_MOUNT
-
-    registries = tuple(
-        RegistryCatalog(frozenset(env.spec.package_registries), f"environment '{env.name}'")
-        for env in environments
-    )
-    reserved = [ReservedPath("/tmp", "the pod's scratch folder"), ReservedPath(RUNTIME_MOUNT, "the injected runtime")]
-    reserved += [ReservedPath(root, "the developer's code") for root in sorted({e.spec.runtime.app_root for e in environments})]
-    return LintContext(registries, tuple(reserved), check_entrypoints)

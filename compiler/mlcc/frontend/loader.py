@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mlcc.fastyaml import load_documents
+from mlcc.syntax.fastyaml import load_documents
 from mlcc.diagnostics import Diagnostic, Location
-from mlcc.source import Document, SourceFile
+from mlcc.syntax.source import Document, SourceFile
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 4 * 1024 * 1024

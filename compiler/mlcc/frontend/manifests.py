@@ -15,8 +15,8 @@ from pydantic import BaseModel, ValidationError
 from mlcc import API_VERSION
 from mlcc.diagnostics import Diagnostic
 from mlcc.model import KINDS
-from mlcc.source import Document, to_plain
-from mlcc.suggest import did_you_mean
+from mlcc.syntax.source import Document, to_plain
+from mlcc.diagnostics.suggest import did_you_mean
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -94,7 +94,7 @@ def _passthrough(doc: Document) -> tuple[Passthrough | None, list[Diagnostic]]:
             Diagnostic("MLCC202", "missing required field 'metadata.name'", doc.locate(("metadata",)))
         ]
     obj = to_plain(doc.root)
-    from mlcc.verify import check_object  # the checks `mlcc build` applies to its output: lint and build agree
+    from mlcc.k8s.verify import check_object  # the checks `mlcc build` applies to its output: lint and build agree
 
     problems = check_object(obj)
     if problems:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mlcc.loader import ModuleSource
-from mlcc.manifests import Passthrough, Resource
+from mlcc.diagnostics import Diagnostic
+from mlcc.frontend.loader import ModuleSource, load
+from mlcc.frontend.manifests import Passthrough, Resource, classify
 from mlcc.model import APIComponent, DataBox, MLComponent
 
 
@@ -55,3 +56,17 @@ class Module:
 
     def mlcomponent(self, name: str) -> Resource[MLComponent] | None:
         return next((r for r in self.mlcomponents if r.name == name), None)
+
+
+def load_module(source: ModuleSource) -> tuple[Module, list[Diagnostic]]:
+    """Parse every file of the module and type every manifest; the rules run later, on the result."""
+    diagnostics = load(source)
+    module = Module(source)
+    for doc in source.documents:
+        item, problems = classify(doc)
+        diagnostics.extend(problems)
+        if item is not None:
+            module.add(item)
+        elif isinstance(doc.kind, str) and isinstance(doc.name, str):
+            module.broken.add((doc.kind, doc.name))
+    return module, diagnostics

@@ -15,8 +15,8 @@ from importlib import resources
 from typing import Any
 
 from mlcc.diagnostics import Diagnostic
-from mlcc.pss import pod_spec_of, violations
-from mlcc.render.objects import Emitted
+from mlcc.k8s.pss import pod_spec_of, violations
+from mlcc.k8s.objects import Emitted
 
 KUBERNETES_VERSION = "1.31.0"
 # kubernetes-validate's strict (no unknown fields) schemas of that version.

@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field
 
 from mlcc.model.common import Manifest, Strict
-from mlcc.quantity import ByteQuantity
+from mlcc.model.quantity import ByteQuantity
 
 
 class S3DefaultStorage(Strict):

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from mlcc.model.common import AbsolutePath, DnsLabel, EnvName, Manifest, Strict
-from mlcc.quantity import ByteQuantity, CpuQuantity
+from mlcc.model.quantity import ByteQuantity, CpuQuantity
 
 # registry/path:tag or @sha256:digest, as `docker pull` accepts it.
 IMAGE_PATTERN = r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from mlcc.environments import Environment
-from mlcc.manifests import Resource
+from mlcc.model.environment import Environment
+from mlcc.frontend.manifests import Resource
 from mlcc.model import APIComponent
-from mlcc.module import Module
+from mlcc.frontend.module import Module
 from mlcc.render.mlcomponent import identity_header, resources
 from mlcc.render import workload
-from mlcc.render.objects import Emitted, Wave, bounded
-from mlcc.render.providers import StorageProvider
-from mlcc.render.security import container_security_context
+from mlcc.k8s.objects import Emitted, Wave, bounded
+from mlcc.render.providers.storage.contract import StorageProvider
+from mlcc.k8s.security import container_security_context
 
 COMPONENT = "file-api"
 PORT = 8080

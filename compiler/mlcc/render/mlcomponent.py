@@ -5,33 +5,34 @@ from __future__ import annotations
 import posixpath
 from decimal import Decimal
 
-from mlcc.environments import Environment
-from mlcc.manifests import Resource
+from mlcc.model.environment import Environment
+from mlcc.frontend.manifests import Resource
 from mlcc.model import APIComponent, MLComponent
-from mlcc.module import Module
-from mlcc.quantity import parse_quantity
-from mlcc.render.injection import inject
+from mlcc.frontend.module import Module
+from mlcc.model.container import SCRATCH
+from mlcc.model.quantity import parse_quantity
 from mlcc.render import workload
-from mlcc.render.objects import Emitted, Wave, bounded, content_hash, meta
-from mlcc.render.providers import StorageProvider
-from mlcc.render.security import container_security_context
+from mlcc.k8s.objects import Emitted, Wave, bounded, content_hash, meta
+from mlcc.render.providers import Providers
+from mlcc.render.providers.storage.contract import StorageProvider
+from mlcc.k8s.security import container_security_context
 
 COMPONENT = "inference"
 # Behind basic auth the gateway has checked the password; the runtime reads the user name from it.
 BASIC_USER_HEADER = "Authorization"
 
 
-def emit(module: Module, component: Resource[MLComponent], env: Environment, provider: StorageProvider) -> list[Emitted]:
+def emit(module: Module, component: Resource[MLComponent], env: Environment, providers: Providers) -> list[Emitted]:
     name, namespace = component.name, component.obj.metadata.namespace
     where = component.doc.locate(("metadata", "name"))
-    config = _runtime_config(module, component, env, provider)
+    config = _runtime_config(module, component, env, providers.storage)
     config_name = f"{name}-runtime-{content_hash(config['data'])}"
     config["metadata"] = meta(config_name, namespace, module.name, COMPONENT)
     return [
         Emitted(workload.service_account(name, namespace, module.name, COMPONENT), where, Wave.CONFIG),
         Emitted(config, where, Wave.CONFIG, stem=f"configmap-{name}-runtime"),
         Emitted(workload.service(name, namespace, module.name, COMPONENT, component.obj.spec.service_port), where, Wave.CONFIG),
-        Emitted(_deployment(module, component, env, provider, config_name), where, Wave.WORKLOAD),
+        Emitted(_deployment(module, component, env, providers, config_name), where, Wave.WORKLOAD),
     ]
 
 
@@ -79,15 +80,17 @@ def _file_box(component: Resource[MLComponent]):
     return next(b for b in component.obj.spec.connected_boxes if b.name == exchange.file_box)
 
 
-def _deployment(module: Module, component: Resource[MLComponent], env: Environment, provider: StorageProvider, config_name: str) -> dict:
+def _deployment(module: Module, component: Resource[MLComponent], env: Environment, providers: Providers, config_name: str) -> dict:
     spec = component.obj.spec
     name, namespace = component.name, component.obj.metadata.namespace
+    provider = providers.storage
     registry = spec.ml_service.package_registry_name
-    injection = inject(env, spec.image.existing_image_name, env.spec.package_registries.get(registry or ""))
-    volumes = [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}, *injection.volumes]
-    mounts = [{"name": "tmp", "mountPath": "/tmp"}, *injection.mounts]
-    init_containers = list(injection.init_containers)
-    container_env = [*injection.env, {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}]
+    runtime = providers.runtime.needs(spec.image.existing_image_name, env.spec.package_registries.get(registry or ""))
+    assert runtime.command is not None  # every runtime provider decides how the runtime starts
+    volumes = [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}, *runtime.volumes]
+    mounts = [{"name": "tmp", "mountPath": SCRATCH}, *runtime.mounts]
+    init_containers = list(runtime.init_containers)
+    container_env = [*runtime.env, {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}]
 
     for index, box in enumerate(spec.connected_boxes):
         if box.mount_s3_box is None:
@@ -116,7 +119,7 @@ def _deployment(module: Module, component: Resource[MLComponent], env: Environme
     container = {
         "name": COMPONENT,
         "image": spec.image.existing_image_name,
-        "command": injection.command,
+        "command": list(runtime.command),
         "ports": [{"name": "http", "containerPort": spec.service_port, "protocol": "TCP"}],
         "envFrom": [{"configMapRef": {"name": config_name}}, *(_env_from(e) for e in spec.env_from)],
         "env": container_env,

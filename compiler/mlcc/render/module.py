@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from mlcc.diagnostics import Diagnostic, Location
-from mlcc.environments import Environment
-from mlcc.module import Module
-from mlcc.render import fileapi, mlcomponent, namespace, routes, secrets
-from mlcc.render.objects import Emitted
-from mlcc.render.providers import provider_for
+from mlcc.model.environment import Environment
+from mlcc.frontend.manifests import Resource
+from mlcc.frontend.module import Module
+from mlcc.model import APIComponent
+from mlcc.render import fileapi, mlcomponent, namespace, secrets
+from mlcc.render.providers.routes.contract import RouteError, Target
+from mlcc.k8s.objects import Emitted
+from mlcc.render.providers import providers_for
 
 WAVE = "argocd.argoproj.io/sync-wave"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
@@ -17,24 +20,36 @@ def render_module(module: Module, env: Environment) -> tuple[list[Emitted], list
     problems = list(_unsupported(module, env))
     if problems:
         return [], problems
-    provider = provider_for(env)
+    providers = providers_for(env)
     published = {a.obj.spec.ml_component.name for a in module.apicomponents if a.obj.spec.published and a.obj.spec.ml_component}
     published |= {a.obj.spec.data_box.name for a in module.apicomponents if a.obj.spec.published and a.obj.spec.data_box}
-    emitted = namespace.emit(module, env, published)
-    emitted += secrets.emit(module, env)
+    emitted = namespace.emit(module, env, published, providers.routes.controller_namespace())
+    emitted += secrets.emit(module, env, providers.storage.shared_credentials())
     for box in module.databoxes:
-        emitted += provider.objects(box, module.name)
+        emitted += providers.storage.objects(box, module.name)
     for component in module.mlcomponents:
-        emitted += mlcomponent.emit(module, component, env, provider)
+        emitted += mlcomponent.emit(module, component, env, providers)
     for api in module.apicomponents:
-        if api.obj.spec.data_box and api.obj.spec.published:
-            emitted += fileapi.emit(module, api, env, provider)
+        if not api.obj.spec.published or api.obj.spec.experiment_pipeline:
+            continue  # unpublished APIs get no route
+        if api.obj.spec.data_box:
+            emitted += fileapi.emit(module, api, env, providers.storage)
         try:
-            emitted += routes.emit(module, api, env)
-        except routes.RouteError as exc:
+            emitted += providers.routes.objects(module, api, _target(module, api))
+        except RouteError as exc:
             problems.append(_cannot(env, str(exc), api.doc.locate(("spec", "restfulApi", "auth"))))
     problems += _collisions(emitted, env)
     return [_annotate(e) for e in emitted], problems
+
+
+def _target(module: Module, api: Resource[APIComponent]) -> Target:
+    """What the API's route points at: the file API of a box, or an MLComponent's Service."""
+    spec, namespace = api.obj.spec, api.obj.metadata.namespace
+    if spec.data_box:
+        box = spec.data_box.name
+        return Target(fileapi.service_name(box), fileapi.PORT, f"/{namespace}/{spec.route_path}/{box}", f"/files/{box}")
+    component = module.mlcomponent(spec.ml_component.name)  # type: ignore[union-attr]
+    return Target(component.name, component.obj.spec.service_port, f"/{namespace}/{spec.route_path}", "")
 
 
 def _unsupported(module: Module, env: Environment):

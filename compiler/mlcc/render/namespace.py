@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mlcc.environments import Environment
-from mlcc.module import Module
-from mlcc.render.objects import COMPONENT, Emitted, Wave, meta
+from mlcc.model.environment import Environment
+from mlcc.frontend.module import Module
+from mlcc.k8s.objects import COMPONENT, Emitted, Wave, meta
 
 PSS = {
     "pod-security.kubernetes.io/enforce": "restricted",
@@ -14,7 +14,7 @@ PSS = {
 }
 
 
-def emit(module: Module, env: Environment, published_components: set[str]) -> list[Emitted]:
+def emit(module: Module, env: Environment, published_components: set[str], route_controller: str) -> list[Emitted]:
     namespace = module.namespace
     where = module.resources[0].doc.locate(("metadata", "namespace"))
     ns = {
@@ -25,7 +25,7 @@ def emit(module: Module, env: Environment, published_components: set[str]) -> li
     ns["metadata"]["labels"].update(PSS)
     policies = [_default_deny(namespace, module.name), _allow_dns(namespace, module.name), _allow_egress(namespace, module.name, env)]
     if published_components:
-        policies.append(_allow_from_gateway(namespace, module.name, env))
+        policies.append(_allow_from_gateway(namespace, module.name, route_controller))
     return [Emitted(ns, where, Wave.NAMESPACE, keeps_data=True)] + [Emitted(p, where, Wave.POLICY) for p in policies]
 
 
@@ -81,9 +81,8 @@ def _allow_egress(namespace: str, module: str, env: Environment) -> dict:
     )
 
 
-def _allow_from_gateway(namespace: str, module: str, env: Environment) -> dict:
-    routes = env.spec.routes
-    controller = routes.ingress.controller_namespace if routes.style == "ingress" else routes.gateway.controller_namespace  # type: ignore[union-attr]
+def _allow_from_gateway(namespace: str, module: str, controller: str) -> dict:
+    """Only the route controller's proxies (in namespace `controller`) may call the module's pods."""
     return _policy(
         "allow-from-gateway",
         namespace,

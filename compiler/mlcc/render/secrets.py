@@ -14,15 +14,16 @@ writes the same file under that key.
 from __future__ import annotations
 
 from mlcc.diagnostics import Location
-from mlcc.environments import Environment, SecretStore
-from mlcc.module import Module
-from mlcc.render.objects import Emitted, Wave, meta
+from mlcc.model.environment import Environment, SecretStore
+from mlcc.frontend.module import Module
+from mlcc.k8s.objects import Emitted, Wave, meta
+from mlcc.render.providers.storage.contract import SharedCredentials
 
 # The key Envoy Gateway's SecurityPolicy basicAuth reads the htpasswd file from.
 ENVOY_HTPASSWD_KEY = ".htpasswd"
 
 
-def needed(module: Module, env: Environment) -> dict[str, tuple[str | None, Location]]:
+def needed(module: Module, shared: SharedCredentials | None) -> dict[str, tuple[str | None, Location]]:
     """Secret name → (remote key override, where it is asked for)."""
     wanted: dict[str, tuple[str | None, Location]] = {}
     for api in module.apicomponents:
@@ -30,11 +31,9 @@ def needed(module: Module, env: Environment) -> dict[str, tuple[str | None, Loca
         if basic and api.obj.spec.published:
             where = api.doc.locate(("spec", "restfulApi", "auth", "basic", "credentials"))
             wanted.setdefault(basic.credentials, (None, where))
-    storage = env.spec.storage
-    shared = storage.csi_s3 if storage.provider == "csi-s3" else storage.external if storage.provider == "external" else None
-    if shared is not None and shared.credentials.remote_key and module.databoxes:
+    if shared is not None and shared.remote_key and module.databoxes:
         where = module.databoxes[0].doc.locate(("metadata", "name"))
-        wanted.setdefault(shared.credentials.secret_name, (shared.credentials.remote_key, where))
+        wanted.setdefault(shared.secret_name, (shared.remote_key, where))
     carried = {item.name for item in module.passthrough}
     return {name: value for name, value in sorted(wanted.items()) if name not in carried}
 
@@ -47,12 +46,12 @@ def basic_auth_secrets(module: Module) -> set[str]:
     }
 
 
-def emit(module: Module, env: Environment) -> list[Emitted]:
+def emit(module: Module, env: Environment, shared: SharedCredentials | None) -> list[Emitted]:
     emitted = []
     store = env.spec.secret_store
     if store is not None:  # without a store, the Secrets must already exist in the namespace
         htpasswd = basic_auth_secrets(module) if env.spec.routes.style == "gateway" else set()
-        for name, (remote_key, where) in needed(module, env).items():
+        for name, (remote_key, where) in needed(module, shared).items():
             secret = _external_secret(module, store, name, remote_key)
             if name in htpasswd:
                 secret["spec"]["target"]["template"] = {"mergePolicy": "Merge", "data": {ENVOY_HTPASSWD_KEY: "{{ .auth }}"}}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlcc.environments import Environment
-from mlcc.render.objects import meta, selector
-from mlcc.render.security import pod_security_context
+from mlcc.model.environment import Environment
+from mlcc.k8s.objects import meta, selector
+from mlcc.k8s.security import pod_security_context
 
 
 def service_account(name: str, namespace: str, module: str, component: str) -> dict[str, Any]:

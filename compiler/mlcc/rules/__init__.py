@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from mlcc.diagnostics import Diagnostic
-from mlcc.module import Module
+from mlcc.frontend.module import Module
 from mlcc.rules import apis, boxes, entrypoint, env, names, paths, registries
 from mlcc.rules.context import LintContext
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlcc.diagnostics import Diagnostic, Severity
-from mlcc.module import Module
+from mlcc.frontend.module import Module
 from mlcc.rules.context import LintContext
 from mlcc.rules.declared import documents_of, declared
 from mlcc.rules.paths import is_under
-from mlcc.suggest import did_you_mean
+from mlcc.diagnostics.suggest import did_you_mean
 
 
 def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:

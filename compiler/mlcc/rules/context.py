@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mlcc.model.container import APP_ROOT_PURPOSE, RESERVED_PATHS
+from mlcc.model.environment import Environment
+
 
 @dataclass(frozen=True)
 class RegistryCatalog:
@@ -30,3 +33,14 @@ class LintContext:
     registries: tuple[RegistryCatalog, ...]
     reserved_paths: tuple[ReservedPath, ...] = ()
     check_entrypoints: bool = True
+
+
+def lint_context(environments: list[Environment], check_entrypoints: bool = True) -> LintContext:
+    """What the rules must know of the environments a module is checked for."""
+    registries = tuple(
+        RegistryCatalog(frozenset(env.spec.package_registries), f"environment '{env.name}'")
+        for env in environments
+    )
+    reserved = [ReservedPath(path, purpose) for path, purpose in RESERVED_PATHS]
+    reserved += [ReservedPath(root, APP_ROOT_PURPOSE) for root in sorted({e.spec.runtime.app_root for e in environments})]
+    return LintContext(registries, tuple(reserved), check_entrypoints)

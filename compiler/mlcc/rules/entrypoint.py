@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlcc.contract import Contract, parse_contract
+from mlcc.model.contract import Contract, parse_contract
 from mlcc.diagnostics import Diagnostic, Location, Severity
-from mlcc.manifests import Resource
+from mlcc.frontend.manifests import Resource
 from mlcc.model import MLComponent
-from mlcc.module import Module
+from mlcc.frontend.module import Module
 from mlcc.rules.context import LintContext
-from mlcc.suggest import did_you_mean
+from mlcc.diagnostics.suggest import did_you_mean
 
 ARGUMENTS = ("parameters", "inputs", "output_fields", "model_key", "model")
 _ENTRY = ("spec", "mlService", "inference", "entryPoint")

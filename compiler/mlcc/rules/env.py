@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlcc.diagnostics import Diagnostic
-from mlcc.module import Module
+from mlcc.frontend.module import Module
 from mlcc.rules.context import LintContext
 
 # The pod's env list is rendered mlcc's entries first; Kubernetes lets a later entry win, so a

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from mlcc.diagnostics import Diagnostic
-from mlcc.manifests import Passthrough
-from mlcc.module import Module
+from mlcc.frontend.manifests import Passthrough
+from mlcc.frontend.module import Module
 from mlcc.rules.context import LintContext
 
 

@@ -8,9 +8,9 @@ from itertools import combinations
 from posixpath import normpath
 
 from mlcc.diagnostics import Diagnostic
-from mlcc.manifests import Resource
+from mlcc.frontend.manifests import Resource
 from mlcc.model import MLComponent
-from mlcc.module import Module
+from mlcc.frontend.module import Module
 from mlcc.rules.context import LintContext, ReservedPath
 
 

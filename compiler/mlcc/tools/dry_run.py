@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcc.diagnostics import Diagnostic, Location, Severity
-from mlcc.render.objects import Emitted
+from mlcc.k8s.objects import Emitted
 
 FIELD_MANAGER = "mlcc"
 CONTENT_TYPE = "application/apply-patch+yaml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mlcc.module import Module
+from mlcc.frontend.module import Module
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def crd(kind: str) -> dict[str, Any]:
 
 
 def _models() -> dict[str, Any]:
-    from mlcc.environments import Environment
+    from mlcc.model.environment import Environment
 
     return {**KINDS, "Environment": Environment}
 
@@ -102,7 +102,7 @@ def _structural(node: dict[str, Any]) -> dict[str, Any]:
 
 def render_files() -> dict[str, str]:
     """Relative path → file content for everything under schema/."""
-    from mlcc.yamlio import dump_yaml
+    from mlcc.syntax.yamlio import dump_yaml
 
     files = {}
     for kind in sorted(_models()):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mlcc.diagnostics import Diagnostic
-from mlcc.formats import json_format, sarif, text
+from mlcc.diagnostics.formats import json_format, sarif, text
 
 Formatter = Callable[[list[Diagnostic], int], str]
 

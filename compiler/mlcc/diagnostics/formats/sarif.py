@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from mlcc import __version__
-from mlcc.diagnostics import CODES, Diagnostic, Location
+from mlcc.diagnostics.diagnostic import CODES, Diagnostic, Location
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 

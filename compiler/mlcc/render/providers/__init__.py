@@ -1,22 +1,40 @@
-"""Storage providers: one file each, one contract (`StorageProvider`), chosen by the environment."""
+"""Providers: everything an environment varies, one contract per family, one file per provider.
+
+The environment names the provider of each family (`spec.storage.provider`, `spec.routes.style`,
+`spec.runtime.injection`); `providers_for` builds them once per environment and render. Emitters
+take objects and `WorkloadNeeds` from providers and never branch on the environment's choice.
+"""
 
 from __future__ import annotations
 
-from mlcc.environments import Environment
-from mlcc.render.providers.base import BoxAccess, StorageProvider
-from mlcc.render.providers.csi_s3 import CsiS3Provider
-from mlcc.render.providers.external import ExternalProvider
-from mlcc.render.providers.obc import ObcProvider
+from dataclasses import dataclass
 
-PROVIDERS: dict[str, type[StorageProvider]] = {
-    "obc": ObcProvider,
-    "csi-s3": CsiS3Provider,
-    "external": ExternalProvider,
-}
+from mlcc.model.environment import Environment
+from mlcc.render.providers.routes.contract import RouteProvider
+from mlcc.render.providers.routes.gateway import GatewayRoutes
+from mlcc.render.providers.routes.ingress import IngressRoutes
+from mlcc.render.providers.runtime import CopyRuntime, ImageRuntime, PipRuntime, RuntimeProvider
+from mlcc.render.providers.storage.contract import StorageProvider
+from mlcc.render.providers.storage.csi_s3 import CsiS3Provider
+from mlcc.render.providers.storage.external import ExternalProvider
+from mlcc.render.providers.storage.obc import ObcProvider
+
+STORAGE: dict[str, type[StorageProvider]] = {"obc": ObcProvider, "csi-s3": CsiS3Provider, "external": ExternalProvider}
+ROUTES: dict[str, type[RouteProvider]] = {"ingress": IngressRoutes, "gateway": GatewayRoutes}
+RUNTIME: dict[str, type[RuntimeProvider]] = {"copy": CopyRuntime, "pip": PipRuntime, "image": ImageRuntime}
 
 
-def provider_for(env: Environment) -> StorageProvider:
-    return PROVIDERS[env.spec.storage.provider](env)
+@dataclass(frozen=True)
+class Providers:
+    storage: StorageProvider
+    routes: RouteProvider
+    runtime: RuntimeProvider
 
 
-__all__ = ["BoxAccess", "StorageProvider", "provider_for", "PROVIDERS"]
+def providers_for(env: Environment) -> Providers:
+    spec = env.spec
+    return Providers(
+        storage=STORAGE[spec.storage.provider](env),
+        routes=ROUTES[spec.routes.style](env),
+        runtime=RUNTIME[spec.runtime.injection](env),
+    )

@@ -107,7 +107,7 @@ def compare(old_objs: dict[str, dict], new_objs: dict[str, dict], raw: bool = Fa
         if module.objects:
             result.modules.append(module)
     if raw:
-        from mlcc.yamlio import dump_yaml
+        from mlcc.syntax.yamlio import dump_yaml
 
         result.raw = unified({p: dump_yaml(o) for p, o in old_objs.items()}, {p: dump_yaml(o) for p, o in new_objs.items()})
     return result
@@ -193,7 +193,7 @@ def _removal_danger(kind: str, name: str) -> list[str]:
 
 
 def _shrinks(kind: str, name: str, fields: list[FieldChange]) -> list[str]:
-    from mlcc.quantity import parse_quantity
+    from mlcc.model.quantity import parse_quantity
 
     for f in fields:
         leaf = f.path.rsplit(".", 1)[-1]

@@ -1,7 +1,7 @@
 """`mlcc diff`: render a Git revision and the working tree in-process, compare them semantically.
 
 The base revision's modules and overlays are extracted with `git archive REF -- PATHS | tar -x` into
-a temporary folder; both sides go through `mlcc.build.build`, so the comparison is of exactly what
+a temporary folder; both sides go through `mlcc.build.tree.build`, so the comparison is of exactly what
 `mlcc build` would write on each side.
 """
 
@@ -15,7 +15,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlcc.build.pipeline import select_environments
+from mlcc.build.tree import build
 from mlcc.diagnostics import Diagnostic, has_errors
+from mlcc.frontend.environments import overlays_dir
 
 
 class GitError(Exception):
@@ -36,26 +39,12 @@ def render_side(label: str, paths: list[Path], overlays: Path | None, envs: list
     """What `mlcc build` would write for `paths` with the environments of `overlays` (None: built-in)."""
     import yaml
 
-    from mlcc.build import build
-    from mlcc.environments import DEFAULT, lint_context, load_environments
-
-    if overlays is None:
-        environments, problems = [DEFAULT], []
-    else:
-        environments, problems = load_environments(overlays)
-    if envs:
-        unknown = sorted(set(envs) - {e.name for e in environments})
-        if unknown and strict_envs and not problems:
-            from mlcc.commands.common import UsageError
-
-            known = ", ".join(e.name for e in environments)
-            raise UsageError(f"unknown environment(s) {', '.join(unknown)}; known: {known}")
-        environments = [e for e in environments if e.name in envs]
-    side = Side(label, diagnostics=problems)
+    environments = select_environments(overlays, envs, strict=strict_envs)
+    side = Side(label, diagnostics=list(environments.problems))
     if paths:
-        result = build(paths, environments, lint_context(environments))
+        result = build(paths, environments)
         side.modules = len(result.outputs)
-        side.diagnostics = sorted(problems + result.diagnostics, key=Diagnostic.sort_key)
+        side.diagnostics = sorted(result.diagnostics, key=Diagnostic.sort_key)
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         side.objects = {
             rel: yaml.load(text, Loader=loader)
@@ -134,8 +123,6 @@ class Sides:
 
 
 def render_both(paths: list[Path], overlays: Path | None, envs: list[str] | None, ref: str) -> Sides:
-    from mlcc.environments import overlays_dir
-
     cwd = Path.cwd()
     root = repo_root(cwd)
     commit = resolve_ref(root, ref)

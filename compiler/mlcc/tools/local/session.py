@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from mlcc.environments import Environment, Routes, Storage
-from mlcc.local import storage
-from mlcc.local.gateway import Gateway, routes_from_ingresses
-from mlcc.local.kube import ObjectStore, command_of, container_env
-from mlcc.module import Module
-from mlcc.render.objects import Emitted
-from mlcc.render.providers.obc import claim_name
+from mlcc.model.environment import Environment, Routes, Storage
+from mlcc.tools.local import storage
+from mlcc.tools.local.gateway import Gateway, routes_from_ingresses
+from mlcc.tools.local.kube import ObjectStore, command_of, container_env
+from mlcc.frontend.module import Module
+from mlcc.k8s.objects import Emitted
+from mlcc.render.providers.storage.obc import ObcProvider
 
 READY_TIMEOUT = 60.0
 LOCAL_USER = "developer"
@@ -92,11 +92,12 @@ class Session:
             if item.kind == "ConfigMap":
                 store.config_maps[item.name] = dict(item.obj.get("data", {}))
         data_root = self.module.source.root / "data"
+        provider = ObcProvider(self.env)  # the provider the local environment renders boxes with
         for box in self.module.databoxes:
-            bucket = f"{box.obj.metadata.namespace}-{box.name}"[:50]
+            bucket = provider.bucket_name(box)
             count = storage.seed(self.s3, bucket, data_root / box.name)
             self.say(f"box {box.name}: bucket {bucket}, seeded {count} file(s) from {data_root / box.name}")
-            name = claim_name(box.name)
+            name = provider.claim_name(box)
             store.config_maps[name] = {
                 "BUCKET_HOST": "127.0.0.1", "BUCKET_PORT": str(self.s3.port),
                 "BUCKET_NAME": bucket, "BUCKET_REGION": storage.REGION,

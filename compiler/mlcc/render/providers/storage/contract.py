@@ -1,9 +1,10 @@
 """The storage-provider contract.
 
-A provider turns a DataBox into the objects that create its storage, and tells
-consumers how to reach it: `access` gives S3 coordinates as container env vars
-(for copy boxes, init-container syncs and the file API); `volume` gives a CSI
-volume when the provider can mount a box directly.
+A provider turns a DataBox into the objects that create its storage, and tells consumers how to
+reach it: `access` gives S3 coordinates as container env vars (for copy boxes, init-container
+syncs and the file API); `volume` gives a CSI volume when the provider can mount a box directly;
+`shared_credentials` names the Secret every module needs when boxes live in a bucket the
+environment owns.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mlcc.environments import Environment
-from mlcc.manifests import Resource
+from mlcc.frontend.manifests import Resource
+from mlcc.k8s.objects import Emitted
 from mlcc.model import DataBox
-from mlcc.render.objects import Emitted
+from mlcc.model.environment import Environment
+from mlcc.render.providers.base import EnvVar, secret_env, value_env
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class BoxAccess:
     prefix inside the bucket ('' or ending in '/').
     """
 
-    env: tuple[dict[str, Any], ...]
+    env: tuple[EnvVar, ...]
     bucket_var: str
     prefix: str
 
@@ -39,6 +41,14 @@ class BoxAccess:
     def key_prefix(self, sub_path: str = "") -> str:
         tail = (self.prefix + sub_path.strip("/")).strip("/")
         return f"{tail}/" if tail else ""
+
+
+@dataclass(frozen=True)
+class SharedCredentials:
+    """A Secret of S3 credentials each module namespace needs, and its key in the secret store."""
+
+    secret_name: str
+    remote_key: str | None
 
 
 class StorageProvider(Protocol):
@@ -56,17 +66,8 @@ class StorageProvider(Protocol):
     def volume(self, box: Resource[DataBox], volume_name: str) -> dict[str, Any]:
         """A pod volume that mounts the box (only when `can_mount`)."""
 
-
-def secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-
-
-def config_env(name: str, config_map: str, key: str) -> dict[str, Any]:
-    return {"name": name, "valueFrom": {"configMapKeyRef": {"name": config_map, "key": key}}}
-
-
-def value_env(name: str, value: str) -> dict[str, Any]:
-    return {"name": name, "value": value}
+    def shared_credentials(self) -> SharedCredentials | None:
+        """The credentials Secret of a bucket the environment owns; None when each box brings its own."""
 
 
 def shared_bucket_access(endpoint: str, bucket: str, region: str, secret: str, prefix: str, bucket_var: str) -> BoxAccess:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlcc.environments import Environment
-from mlcc.manifests import Resource
+from mlcc.model.environment import Environment
+from mlcc.frontend.manifests import Resource
 from mlcc.model import DataBox
-from mlcc.render.objects import Emitted, Wave, meta
-from mlcc.render.providers.base import BoxAccess, shared_bucket_access
+from mlcc.k8s.objects import Emitted, Wave, meta
+from mlcc.render.providers.storage.contract import BoxAccess, SharedCredentials, shared_bucket_access
 
 
 def claim_name(box: str) -> str:
@@ -81,3 +81,7 @@ class CsiS3Provider:
 
     def volume(self, box: Resource[DataBox], volume_name: str) -> dict[str, Any]:
         return {"name": volume_name, "persistentVolumeClaim": {"claimName": claim_name(box.name)}}
+
+    def shared_credentials(self) -> SharedCredentials | None:
+        credentials = self.config.credentials
+        return SharedCredentials(credentials.secret_name, credentials.remote_key)

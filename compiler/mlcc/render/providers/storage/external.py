@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlcc.environments import Environment
-from mlcc.manifests import Resource
+from mlcc.model.environment import Environment
+from mlcc.frontend.manifests import Resource
 from mlcc.model import DataBox
-from mlcc.render.objects import Emitted
-from mlcc.render.providers.base import BoxAccess, shared_bucket_access
+from mlcc.k8s.objects import Emitted
+from mlcc.render.providers.storage.contract import BoxAccess, SharedCredentials, shared_bucket_access
 
 
 class ExternalProvider:
@@ -29,3 +29,7 @@ class ExternalProvider:
 
     def volume(self, box: Resource[DataBox], volume_name: str) -> dict[str, Any]:
         raise NotImplementedError("external buckets cannot be mounted; the environment must use mount: sync")
+
+    def shared_credentials(self) -> SharedCredentials | None:
+        credentials = self.config.credentials
+        return SharedCredentials(credentials.secret_name, credentials.remote_key)

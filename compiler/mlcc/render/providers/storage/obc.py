@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlcc.environments import Environment
-from mlcc.manifests import Resource
+from mlcc.model.environment import Environment
+from mlcc.frontend.manifests import Resource
 from mlcc.model import DataBox
-from mlcc.render.objects import Emitted, Wave, meta
-from mlcc.render.providers.base import BoxAccess, config_env, secret_env, value_env
-
-
-def claim_name(box: str) -> str:
-    return f"box-{box}"
+from mlcc.k8s.objects import Emitted, Wave, meta
+from mlcc.render.providers.base import config_env, secret_env, value_env
+from mlcc.render.providers.storage.contract import BoxAccess, SharedCredentials
 
 
 class ObcProvider:
@@ -26,14 +23,23 @@ class ObcProvider:
     def __init__(self, env: Environment) -> None:
         self.config = env.spec.storage.obc
 
+    @staticmethod
+    def claim_name(box: Resource[DataBox]) -> str:
+        """The claim, and the ConfigMap and Secret the bucket provisioner names after it."""
+        return f"box-{box.name}"
+
+    @staticmethod
+    def bucket_name(box: Resource[DataBox]) -> str:
+        """The bucket's name prefix (the provisioner appends a random suffix in a cluster)."""
+        return f"{box.obj.metadata.namespace}-{box.name}"[:50]
+
     def objects(self, box: Resource[DataBox], module: str) -> list[Emitted]:
-        namespace = box.obj.metadata.namespace
         claim = {
             "apiVersion": "objectbucket.io/v1alpha1",
             "kind": "ObjectBucketClaim",
-            "metadata": meta(claim_name(box.name), namespace, module, "databox"),
+            "metadata": meta(self.claim_name(box), box.obj.metadata.namespace, module, "databox"),
             "spec": {
-                "generateBucketName": f"{namespace}-{box.name}"[:50],
+                "generateBucketName": self.bucket_name(box),
                 "storageClassName": self.config.storage_class_name,
                 "additionalConfig": {"maxSize": box.obj.spec.s3_default_storage.capacity},
             },
@@ -41,7 +47,7 @@ class ObcProvider:
         return [Emitted(claim, box.doc.locate(("metadata", "name")), Wave.STORAGE, keeps_data=True)]
 
     def access(self, box: Resource[DataBox], bucket_var: str) -> BoxAccess:
-        name = claim_name(box.name)
+        name = self.claim_name(box)
         host, port = f"{bucket_var}_HOST", f"{bucket_var}_PORT"
         scheme = self.config.endpoint_scheme
         return BoxAccess(
@@ -60,3 +66,6 @@ class ObcProvider:
 
     def volume(self, box: Resource[DataBox], volume_name: str) -> dict[str, Any]:
         raise NotImplementedError("ObjectBucketClaims cannot be mounted; the environment must use mount: sync")
+
+    def shared_credentials(self) -> SharedCredentials | None:
+        return None  # each claim brings its own Secret

@@ -1,0 +1,6 @@
+"""Diagnostics are data: a rule yields them, a formatter prints them. The lowest layer: it imports
+nothing of mlcc, and every other layer may import it."""
+
+from mlcc.diagnostics.diagnostic import Diagnostic, Location, Severity, count, has_errors, unique
+
+__all__ = ["Diagnostic", "Location", "Severity", "count", "has_errors", "unique"]

@@ -1,0 +1,1 @@
+"""Route providers: one file each, one contract (`RouteProvider` in `contract`)."""

@@ -1,0 +1,1 @@
+"""Storage providers: one file each, one contract (`StorageProvider` in `base`)."""

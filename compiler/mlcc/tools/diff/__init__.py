@@ -1,0 +1,1 @@
+"""`mlcc diff`: render two revisions (`revisions`) and compare the objects semantically (`compare`)."""
