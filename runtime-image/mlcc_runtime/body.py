@@ -27,3 +27,20 @@ async def read_capped(request: Request, limit: int) -> bytes:
 
 def _too_large(limit: int) -> ApiError:
     return ApiError(413, f"request body exceeds the limit of {limit} bytes (--max-body-bytes)")
+
+
+async def has_body(request: Request) -> bool:
+    """Whether the request carries content; reads at most its first chunk (for a client that
+    sends ``Expect: 100-continue`` with a Content-Length, nothing at all)."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            return int(declared) > 0
+        except ValueError:
+            return True
+    if "transfer-encoding" not in request.headers:
+        return False
+    async for chunk in request.stream():
+        if chunk:
+            return True
+    return False

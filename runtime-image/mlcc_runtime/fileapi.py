@@ -1,10 +1,12 @@
-"""``mlcc-runtime files``: the DataBox file API (SPEC §1.4).
+"""``mlcc-runtime files``: the DataBox file API.
 
 ``GET``/``PUT /files/<box>/<path>`` answer JSON with a pre-signed S3 URL to download/upload the
-file; the client then talks to S3 directly, so no file bytes pass through this service. Paths are
-relative to the caller's folder ``users/<user>/file_groups/`` (user from the identity header). One
-segment, or a path ending in ``/``, names a file group: ``GET`` lists its files (each with a URL),
-``PUT`` is refused. Several segments without a trailing ``/`` name a file.
+file; the client then talks to S3 directly, so no file bytes pass through this service (a ``PUT``
+that carries them is refused, naming the two steps). Paths are relative to the caller's folder
+``users/<user>/file_groups/`` (user from the identity header), or full keys inside it — what the
+runtime answers for FILE outputs. One segment, or a path ending in ``/``, names a file group:
+``GET`` lists its files (each with a URL), ``PUT`` is refused. Several segments without a
+trailing ``/`` name a file.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mlcc_runtime import identity, paths, s3
+from mlcc_runtime.body import has_body
 from mlcc_runtime.config import FileBox
 from mlcc_runtime.errors import ApiError
 from mlcc_runtime.responses import error_response, json_response, raw_json
@@ -70,10 +73,21 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
         path = request.path_params["path"]
         try:
             paths.clean_key(path, allow_trailing_slash=True)
+            key = paths.user_key(path, user)
+        except paths.OutsideFolder as exc:
+            raise ApiError(403, str(exc)) from None
         except ValueError as exc:
             raise ApiError(400, str(exc)) from None
-        is_group = path.endswith("/") or "/" not in path
-        return box, paths.user_root(user) + path, is_group
+        relative = key[len(paths.user_root(user)):]  # the same rule for full and relative paths
+        is_group = relative == "" or relative.endswith("/") or "/" not in relative
+        if not is_group:
+            try:
+                paths.check_file_name(key)
+            except ValueError as exc:
+                raise ApiError(400, str(exc)) from None
+        if len((box.prefix + key).encode()) > paths.KEY_MAX:
+            raise ApiError(400, f"the key of {path[:80]!r} is longer than {paths.KEY_MAX} bytes")
+        return box, key, is_group
 
     def sign(box: Box, key: str, method: str) -> str:
         operation = "get_object" if method == "GET" else "put_object"
@@ -97,6 +111,12 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
             box, key, is_group = resolve(request)
             method = request.method
             loop = asyncio.get_running_loop()
+            if method == "PUT" and await has_body(request):
+                # Bytes never pass through this service (no caps, memory or timeouts to tune
+                # here; S3 takes them directly): say how to upload instead of dropping them.
+                raise ApiError(400, "the file API does not take file contents: PUT without a "
+                                    "body answers a pre-signed URL ('url'), then PUT the file "
+                                    "to that URL")
             if is_group:
                 if method == "PUT":
                     raise ApiError(400, f"{request.path_params['path']!r} names a file group; "

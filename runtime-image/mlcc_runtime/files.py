@@ -22,7 +22,6 @@ from mlcc_runtime.config import FileBox
 from mlcc_runtime.errors import ApiError, invalid
 
 ANONYMOUS = "anonymous"  # owner of outputs when identity is off
-NAME_MAX = 255  # bytes in one file name on every Linux filesystem a pod gets
 CHUNK = 1024 * 1024
 
 
@@ -45,12 +44,10 @@ class FileExchange:
             raise invalid(f"{where}: {exc}") from None
         if user is None:
             return key
-        root = paths.user_root(user)
-        if key.startswith(paths.USERS + "/"):
-            if not key.startswith(root):
-                raise invalid(f"{where}: {key!r} is outside your folder {root!r}")
-            return key
-        return root + key
+        try:
+            return paths.user_key(key, user)
+        except ValueError as exc:
+            raise invalid(f"{where}: {exc}") from None
 
     def output_key(self, user: str | None, request_id: str, relative: str) -> str:
         return (f"{paths.user_root(user or ANONYMOUS)}{self.box.output_group}/{request_id}/"
@@ -207,9 +204,8 @@ def _local_name(box_key: str, taken: set[str], where: str) -> str:
     candidate, n = name, 1
     while candidate in taken:
         candidate, n = f"{n}-{name}", n + 1
-    if len(candidate.encode()) > NAME_MAX:
-        shown = repr(box_key) if len(box_key) <= 80 else repr(box_key[:80]) + "…"
-        raise invalid(f"{where}: the file name of {shown} is longer than {NAME_MAX} bytes")
+    if len(candidate.encode()) > paths.NAME_MAX:
+        raise invalid(f"{where}: {paths.name_too_long(box_key)}")
     taken.add(candidate)
     return candidate
 

@@ -102,3 +102,62 @@ def test_files_command_configured_by_env(s3, bucket) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# -- keys as the runtime answers them, bodies, long names ------------------------------------
+
+def test_a_full_key_in_the_callers_folder_is_taken_as_it_is(api, s3, bucket) -> None:
+    key = "users/alice/file_groups/outputs/r1/report.txt"
+    s3.put_object(Bucket=bucket, Key="pfx/" + key, Body=b"R")
+    r = api.get(f"/files/users/{key}", headers=ALICE)
+    assert r.status_code == 200, r.text
+    assert r.json()["key"] == key  # not users/alice/file_groups/users/alice/...
+    assert _http("GET", r.json()["url"]) == b"R"
+    listing = api.get("/files/users/users/alice/file_groups/outputs/r1/", headers=ALICE).json()
+    assert [f["key"] for f in listing["files"]] == [key]
+    # one segment below the folder is a group, as for a relative path
+    assert "files" in api.get("/files/users/users/alice/file_groups/outputs",
+                              headers=ALICE).json()
+
+
+@pytest.mark.parametrize("path", [
+    "users/bob/file_groups/inbox/c.txt",
+    "users/bob/file_groups/inbox/",
+    "users/alice/secrets/c.txt",  # the user's folder, but not its file groups
+    "users/alicex/file_groups/c.txt",
+    "users/alice",
+])
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_a_full_key_outside_the_callers_folder_is_403(api, s3, bucket, path, method) -> None:
+    s3.put_object(Bucket=bucket, Key="pfx/users/bob/file_groups/inbox/c.txt", Body=b"C")
+    r = api.request(method, f"/files/users/{path}", headers=ALICE)
+    assert r.status_code == 403, r.text
+    assert r.json() == {"error": f"{path!r} is outside your folder "
+                                 "'users/alice/file_groups/'"}
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_put_carrying_the_file_is_refused_and_stores_nothing(api, s3, bucket,
+                                                               chunked) -> None:
+    content = iter([b"a,b\n", b"1,2\n"]) if chunked else b"a,b\n1,2\n"
+    r = api.put("/files/users/inbox/data.csv", headers=ALICE, content=content)
+    assert r.status_code == 400
+    assert "pre-signed URL" in r.json()["error"] and "PUT the file to that URL" in \
+        r.json()["error"]
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+    # without a body (or an empty one) it is the first of the two steps
+    for content in (None, b""):
+        r = api.put("/files/users/inbox/data.csv", headers=ALICE, content=content)
+        assert r.status_code == 200 and r.json()["method"] == "PUT"
+
+
+def test_file_names_longer_than_255_bytes_are_refused(api) -> None:
+    fits, too_long = "a" * 251 + ".txt", "é" * 126 + ".txt"  # 255 and 256 bytes
+    assert api.put(f"/files/users/inbox/{fits}", headers=ALICE).status_code == 200
+    for method in ("PUT", "GET"):
+        r = api.request(method, f"/files/users/inbox/{too_long}", headers=ALICE)
+        assert r.status_code == 400
+        assert "is longer than 255 bytes" in r.json()["error"]
+    r = api.put(f"/files/users/{'g' * 300}/{'d' * 300}/{'k' * 300}/{'x' * 200}/a.txt",
+                headers=ALICE)
+    assert r.status_code == 400 and "longer than 1024 bytes" in r.json()["error"]
