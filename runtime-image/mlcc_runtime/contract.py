@@ -1,4 +1,4 @@
-"""The inference function's contract, read from its docstring (SPEC §1.3).
+"""The inference function's contract, read from its docstring (see the README's "Contract").
 
 Recognised lines (reST field lists; a description may continue on more-indented lines)::
 

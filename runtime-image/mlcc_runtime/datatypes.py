@@ -1,6 +1,6 @@
 """Datatype names of the function contract and of the Open Inference Protocol, and their checks.
 
-The function contract (SPEC §1.3) speaks ``FP32 FP64 INT32 FILE str dict``; the V2 protocol speaks
+The function contract speaks ``FP32 FP64 INT32 FILE str dict``; the V2 protocol speaks
 tensor types and ``BYTES``. Both are canonicalised here so every other module compares plain strings.
 """
 

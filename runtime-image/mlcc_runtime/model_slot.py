@@ -1,4 +1,4 @@
-"""Load-once holder of the model object the inference function returns (SPEC §1.3).
+"""Load-once holder of the model object the inference function returns.
 
 The first call runs with ``model=None`` under a lock, so concurrent first requests load the model
 exactly once; later calls run concurrently with the stored object and take whatever object the

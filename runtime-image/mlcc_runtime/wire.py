@@ -1,4 +1,4 @@
-"""Codec of the platform's predict call (SPEC §1.5).
+"""Codec of the platform's predict call (``POST /predict``).
 
 Request ``{"parameters", "inputs", "output_fields", "model_key"}``; answer
 ``{"outputs": [{"name", "datatype", "data", "shape", "content_type"}]}``. Real clients are sloppy,
