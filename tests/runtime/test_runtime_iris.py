@@ -102,4 +102,5 @@ def test_import_failure_exits_2_with_a_message(tmp_path) -> None:
     result = subprocess.run([sys.executable, "-m", "mlcc_runtime", "serve", "--log-format",
                              "text"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
-    assert "cannot import module 'nosuch.module'" in result.stderr
+    assert ("cannot start: entry point 'nosuch.module.inference': module 'nosuch' is not found"
+            in result.stderr)
