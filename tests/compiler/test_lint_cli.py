@@ -153,7 +153,7 @@ def test_links_out_of_the_module_are_refused_and_never_shown(tmp_path, where):
     link.symlink_to(secret if where != "module folder" else secret.parent)
     run = run_mlcc("lint", "modules", cwd=root)
     assert run.code == 1
-    assert "error[MLCC105]" in run.out and "outside its" in run.out
+    assert "error[MLCC107]" in run.out and "outside its" in run.out
     assert "s3cr3t" not in run.out + run.err
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from compiler_support import CASES, case_names
 
-from mlcc.diagnostics.diagnostic import CODES
+from mlcc.diagnostics import CODES
 
 # Cases whose diagnostics are all warnings (or none): the CLI exits 0 for them.
-EXIT_ZERO = {"000-valid-module", "001-valid-flow-style", "505-no-docstring", "601-602-unpublished", "603-file-box-sub-path"}
+EXIT_ZERO = {"000-valid-module", "001-valid-flow-style", "507-no-docstring", "601-602-unpublished", "603-file-box-sub-path"}
 
 
 def expected(case: str) -> Counter[str]:
@@ -66,7 +66,14 @@ def test_every_module_code_has_a_case():
     """Each code that a module can produce (1xx-6xx) is proved by at least one case."""
     covered = {line.split()[0] for case in case_names() for line in expected(case)}
     module_codes = {code for code in CODES if "MLCC101" <= code < "MLCC700"}
-    assert module_codes - covered == set()
+    assert module_codes - covered == set(ELSEWHERE)
+
+
+# Codes a single case folder cannot show, and where they are proved instead.
+ELSEWHERE = {
+    "MLCC107": "tests/compiler/test_lint_cli.py: links out of a module, a modules folder, the overlays",
+    "MLCC312": "tests/render/test_render_atomic.py: two modules in one namespace",
+}
 
 
 # (case, code, file, line) → a piece of the hint the user must see

@@ -10,7 +10,7 @@ import pytest
 from clirun import mlcc_inprocess
 from compiler_support import CASES, lint_case, run_mlcc
 
-from mlcc.diagnostics.diagnostic import CODES
+from mlcc.diagnostics import CODES
 
 HEADER = re.compile(r"^(?P<file>\S+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning)\[(?P<code>MLCC\d{3})\]: (?P<message>.+)$")
 
@@ -102,7 +102,7 @@ def test_json_has_the_documented_keys(corpus_runs):
     assert diagnostics
     for d in diagnostics:
         assert set(d) == JSON_KEYS
-        assert d["title"] == CODES[d["code"]]
+        assert d["title"] == CODES[d["code"]].title
         assert d["severity"] in ("error", "warning", "note")
         assert isinstance(d["message"], str) and d["message"]
         assert d["hint"] is None or isinstance(d["hint"], str)
@@ -141,7 +141,11 @@ def test_sarif_log_and_tool(sarif):
     ids = [rule["id"] for rule in driver["rules"]]
     assert ids == sorted(CODES) and len(set(ids)) == len(ids)
     for rule in driver["rules"]:
-        assert rule["shortDescription"]["text"] == CODES[rule["id"]]
+        assert rule["shortDescription"]["text"] == CODES[rule["id"]].title
+        # Code-scanning UIs show the rule's help beside each alert: the whole explanation.
+        assert rule["help"]["markdown"] == CODES[rule["id"]].explanation
+        assert "## Fix" in rule["help"]["text"] and rule["fullDescription"]["text"]
+        assert rule["defaultConfiguration"]["level"] == CODES[rule["id"]].severity.value
         assert re.fullmatch(r"[A-Z][A-Za-z0-9]*", rule["name"]), rule["name"]
 
 

@@ -182,7 +182,7 @@ def test_two_modules_in_one_namespace_fail_instead_of_overwriting_each_other(bui
         path.write_text(path.read_text().replace("iris-mlcmp", "iris2-mlcmp").replace("name: iris-api", "name: iris2-api"))
     run = mlcc_inprocess("build", "modules", "-o", "out", cwd=built)
     assert run.code == 1, run.text
-    found = [d for d in run.diagnostics() if d["code"] == "MLCC306"]
+    found = [d for d in run.diagnostics() if d["code"] == "MLCC312"]
     assert found and found[0]["file"].startswith("modules/iris"), run.err
     assert "pu-alice-pa-iris" in found[0]["message"]
     assert snapshot(built / "out") == before

@@ -25,6 +25,7 @@ from mlcc.model.environment import Environment
 from mlcc.diagnostics import unique
 from mlcc.build.result import ModuleOutput
 from mlcc.build.writer import OutputPlan
+from mlcc.rules import without_ignored
 from mlcc.rules.context import LintContext
 from mlcc.syntax.yamlio import dump_yaml
 
@@ -85,7 +86,7 @@ def build(
         for output in result.outputs:
             for folder, files in output.folders.items():
                 _plan_folder(result.plan, folder, files)
-    modules = result.diagnostics[len(environments.problems):]
+    modules = without_ignored(result.diagnostics[len(environments.problems):], context.ignore)
     result.diagnostics = environments.problems + unique(sorted(modules, key=Diagnostic.sort_key))
     return result
 
@@ -136,7 +137,7 @@ def _shared_namespaces(outputs: list[ModuleOutput]) -> list[Diagnostic]:
         if first is not output:
             problems.append(
                 Diagnostic(
-                    "MLCC306",
+                    "MLCC312",
                     f"module '{output.name}' uses namespace '{output.namespace}', which module '{first.name}' already uses; "
                     "each module is deployed to a namespace of its own",
                     output.namespace_at,

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         diagnostics = sorted(diagnostics + problems, key=lambda d: d.sort_key())
     if has_errors(diagnostics) or not environments:
         if diagnostics:
-            sys.stderr.write(format_diagnostics(diagnostics, len(result.modules)))
+            sys.stderr.write(format_diagnostics(diagnostics, len(result.modules), result.sources))
         print("mlcc: apply: the modules do not build; nothing was sent", file=sys.stderr)
         return EXIT_PROBLEMS
     env = environments[0].name

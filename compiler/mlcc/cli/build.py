@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, paths, select_environments
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, add_ignore, add_overlays, add_paths, paths, select_environments
 
 
 def register(commands) -> None:
@@ -13,6 +13,7 @@ def register(commands) -> None:
     build.add_argument("-o", "--output", type=Path, default=Path("rendered"), help="output folder (default: rendered/)")
     build.add_argument("--env", action="append", default=None, metavar="NAME", help="render only these environments (repeatable)")
     add_overlays(build)
+    add_ignore(build)
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 and list files when the output is stale")
     build.add_argument("--no-cache", action="store_true", help="rebuild every module (default: skip unchanged ones)")
     build.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: one per CPU)")

@@ -19,6 +19,25 @@ def add_overlays(command: argparse.ArgumentParser) -> None:
     )
 
 
+def add_ignore(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--ignore", action="append", default=[], metavar="CODE",
+        help="do not report this warning code (repeatable, or comma-separated); errors cannot be ignored",
+    )
+
+
+def ignored_codes(args: argparse.Namespace) -> frozenset[str]:
+    """The `--ignore` codes, each a warning mlcc declares (else a usage error)."""
+    from mlcc.rules.ignores import problem_with
+
+    codes = frozenset(code.strip().upper() for given in getattr(args, "ignore", []) for code in given.split(",") if code.strip())
+    for code in sorted(codes):
+        problem = problem_with(code)
+        if problem is not None:
+            raise UsageError(f"--ignore {code}: {problem}")
+    return codes
+
+
 def add_paths(command: argparse.ArgumentParser) -> None:
     command.add_argument("paths", nargs="*", type=Path, help="module folders, modules roots or files (default: modules/)")
 
@@ -39,6 +58,7 @@ def select_environments(args: argparse.Namespace, names: list[str] | None = None
             names if names is not None else getattr(args, "env", None),
             check_entrypoints=not getattr(args, "no_entrypoint", False),
             first=first,
+            ignore=ignored_codes(args),
         )
     except PipelineError as exc:
         raise UsageError(str(exc)) from None
@@ -61,6 +81,6 @@ def checked_modules(args: argparse.Namespace):
 
     _, result = check(args)
     if has_errors(result.diagnostics):
-        sys.stderr.write(format_diagnostics(result.diagnostics, len(result.modules)))
+        sys.stderr.write(format_diagnostics(result.diagnostics, len(result.modules), result.sources))
         return None
     return result.modules

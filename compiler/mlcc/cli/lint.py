@@ -4,13 +4,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, add_overlays, add_paths, check
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, add_ignore, add_overlays, add_paths, check
 
 
 def register(commands) -> None:
     lint = commands.add_parser("lint", help="check modules or manifest files")
     add_paths(lint)
     add_overlays(lint)
+    add_ignore(lint)
     lint.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     lint.add_argument("--output", "-o", type=Path, help="write the report to a file instead of stdout")
     lint.add_argument("--no-entrypoint", action="store_true", help="skip the static check of the Python entry point")
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from mlcc.diagnostics.formats import FORMATTERS
 
     _, result = check(args)
-    report = FORMATTERS[args.format](result.diagnostics, len(result.modules))
+    report = FORMATTERS[args.format](result.diagnostics, len(result.modules), result.sources)
     if args.output:
         args.output.write_text(report)
     else:

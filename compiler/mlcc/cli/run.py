@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         objects = rendered.objects
         diagnostics += rendered.problems
     if has_errors(diagnostics) or module is None:
-        sys.stderr.write(format_diagnostics(diagnostics, len(result.modules)))
+        sys.stderr.write(format_diagnostics(diagnostics, len(result.modules), result.sources))
         return EXIT_PROBLEMS
     env = environments.selected[0]
     print(f"running module {module.name} (namespace {module.namespace}) as environment '{env.name}' renders it")

@@ -64,7 +64,7 @@ def links_outside(path: Path, root: Path) -> bool:
 
 def link_out(path: Path, scope: str) -> Diagnostic:
     return Diagnostic(
-        "MLCC105",
+        "MLCC107",
         f"'{path}' is a link to '{path.resolve()}', outside its {scope}; mlcc does not read it",
         Location.of_file(path),
         hint=f"copy it into the {scope} instead of linking to it",

@@ -100,7 +100,7 @@ def _passthrough(doc: Document) -> tuple[Passthrough | None, list[Diagnostic]]:
     if problems:
         return None, [
             Diagnostic(
-                "MLCC203",
+                "MLCC208",
                 f"{doc.kind} '{doc.name}' would be rejected by Kubernetes: {problem}",
                 doc.locate(("kind",)),
                 hint=f"mlcc deploys the {doc.kind} unchanged: fix it here, as its CRD requires",
@@ -123,7 +123,7 @@ def _plaintext_secret(doc: Document) -> Diagnostic:
     field = "stringData" if doc.get("stringData") is not None else "data"
     carries_data = doc.get("data") is not None or doc.get("stringData") is not None
     return Diagnostic(
-        "MLCC401" if carries_data else "MLCC104",
+        "MLCC401" if carries_data else "MLCC402",
         f"Secret '{doc.name}' holds plaintext `{field}`; secrets never go to Git in plaintext"
         if carries_data
         else f"a plain Secret '{doc.name}' does not belong in a module",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from mlcc.diagnostics import Diagnostic
+from mlcc.diagnostics import Diagnostic, Severity
 from mlcc.frontend.module import Module
-from mlcc.rules import apis, boxes, entrypoint, env, names, paths, registries
+from mlcc.rules import apis, boxes, entrypoint, env, ignores, names, paths, registries
 from mlcc.rules.context import LintContext
 
 Rule = Callable[[Module, LintContext], Iterable[Diagnostic]]
@@ -20,8 +20,14 @@ RULES: tuple[Rule, ...] = (
     apis.check,
     registries.check,
     entrypoint.check,
+    ignores.check,
 )
 
 
 def run(module: Module, context: LintContext) -> list[Diagnostic]:
     return [d for rule in RULES for d in rule(module, context)]
+
+
+def without_ignored(diagnostics: list[Diagnostic], codes: frozenset[str]) -> list[Diagnostic]:
+    """The diagnostics, less the warnings (and notes) of `codes`; errors always stay."""
+    return [d for d in diagnostics if d.code not in codes or d.severity is Severity.ERROR]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mlcc.diagnostics import Diagnostic, Severity
+from mlcc.diagnostics import Diagnostic
 from mlcc.frontend.module import Module
 from mlcc.rules.context import LintContext
 from mlcc.rules.declared import documents_of, declared
@@ -89,7 +89,6 @@ def _conventions(module: Module) -> Iterator[Diagnostic]:
                 "MLCC601",
                 f"MLComponent '{component.name}' has no APIComponent, so nothing can call it",
                 component.doc.locate(("metadata", "name")),
-                severity=Severity.WARNING,
                 hint="add an APIComponent with `mlComponent: {name: " + component.name + "}`",
             )
     if module.mlcomponents and module.databoxes and not file_api:
@@ -98,7 +97,6 @@ def _conventions(module: Module) -> Iterator[Diagnostic]:
             "MLCC602",
             f"no DataBox of module '{module.name}' is published by a file-API APIComponent",
             first.doc.locate(("metadata", "name")),
-            severity=Severity.WARNING,
             hint="users upload inputs through a file API; ignore this if it is provided outside the module",
         )
 
@@ -119,6 +117,5 @@ def _file_exchange_under_sub_path(module: Module) -> Iterator[Diagnostic]:
                 f"files uploaded through the file API of DataBox '{ref.s3_box_name}' are not under subPath "
                 f"'{ref.sub_path}', where MLComponent '{component.name}' reads its FILE inputs",
                 component.doc.locate(("spec", "connectedBoxes", index, "copyS3Box" if boxes[index].copy_s3_box else "mountS3Box", "subPath")),
-                severity=Severity.WARNING,
                 hint="drop the subPath of the file box, so both see the box from its root",
             )

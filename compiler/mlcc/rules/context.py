@@ -33,9 +33,13 @@ class LintContext:
     registries: tuple[RegistryCatalog, ...]
     reserved_paths: tuple[ReservedPath, ...] = ()
     check_entrypoints: bool = True
+    # Warning codes the caller ignores in every module (`--ignore`), applied after any cache.
+    ignore: frozenset[str] = frozenset()
 
 
-def lint_context(environments: list[Environment], check_entrypoints: bool = True) -> LintContext:
+def lint_context(
+    environments: list[Environment], check_entrypoints: bool = True, ignore: frozenset[str] = frozenset()
+) -> LintContext:
     """What the rules must know of the environments a module is checked for."""
     registries = tuple(
         RegistryCatalog(frozenset(env.spec.package_registries), f"environment '{env.name}'")
@@ -43,4 +47,4 @@ def lint_context(environments: list[Environment], check_entrypoints: bool = True
     )
     reserved = [ReservedPath(path, purpose) for path, purpose in RESERVED_PATHS]
     reserved += [ReservedPath(root, APP_ROOT_PURPOSE) for root in sorted({e.spec.runtime.app_root for e in environments})]
-    return LintContext(registries, tuple(reserved), check_entrypoints)
+    return LintContext(registries, tuple(reserved), check_entrypoints, ignore)

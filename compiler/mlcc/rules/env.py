@@ -23,7 +23,7 @@ def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
         for i, var in enumerate(component.obj.spec.env):
             if is_reserved(var.name):
                 yield Diagnostic(
-                    "MLCC203",
+                    "MLCC207",
                     f"env '{var.name}' is set by mlcc (runtime settings and storage credentials)",
                     component.doc.locate(("spec", "env", i, "name")),
                     hint="rename the variable; names starting MLCC_ or AWS_ and PYTHONPATH are reserved",

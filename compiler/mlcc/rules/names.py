@@ -28,7 +28,7 @@ def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
 def _reserved_namespace(module: Module) -> Iterator[Diagnostic]:
     if module.resources and module.namespace in RESERVED_NAMESPACES:
         yield Diagnostic(
-            "MLCC205",
+            "MLCC206",
             f"namespace '{module.namespace}' is reserved (Kubernetes or Argo CD uses it)",
             module.resources[0].doc.locate(("metadata", "namespace")),
             hint="give the module a namespace of its own, e.g. `pu-<owner>-pa-<module>`",

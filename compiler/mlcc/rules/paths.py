@@ -85,7 +85,7 @@ def _reserved(component: Resource[MLComponent], reserved: tuple[ReservedPath, ..
         for mounted in reserved:
             if is_under(mounted.path, path):
                 yield Diagnostic(
-                    "MLCC310",
+                    "MLCC313",
                     f"{what} '{path}', which would hide {mounted.path} ({mounted.purpose})",
                     component.doc.locate(where),
                     hint=f"choose a folder that is neither {mounted.path} nor above it",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlcc.diagnostics import Diagnostic, Location, Severity
+from mlcc.diagnostics import Diagnostic, Location
 from mlcc.k8s.objects import Emitted
 
 FIELD_MANAGER = "mlcc"
@@ -249,7 +249,6 @@ def as_diagnostic(outcome: Outcome) -> Diagnostic:
         "MLCC801" if rejected else "MLCC802",
         f"{outcome.label} {verdict} the API server ({outcome.status} {outcome.reason}): {outcome.message}",
         outcome.where,
-        severity=Severity.ERROR if rejected else Severity.NOTE,
         hint=_HINTS.get(outcome.reason),
         notes=tuple(f"field {name}: {message}" if name else message for name, message in outcome.causes),
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from mlcc.diagnostics import Diagnostic
 from mlcc.diagnostics.formats import json_format, sarif, text
 
-Formatter = Callable[[list[Diagnostic], int], str]
+# (diagnostics, modules checked, texts already read: file → text) → the report
+Formatter = Callable[[list[Diagnostic], int, Mapping[str, str] | None], str]
 
 FORMATTERS: dict[str, Formatter] = {
     "text": text.format_diagnostics,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import json
 
 from mlcc.diagnostics import Diagnostic
@@ -23,5 +25,5 @@ def as_dict(d: Diagnostic) -> dict:
     }
 
 
-def format_diagnostics(diagnostics: list[Diagnostic], modules: int) -> str:
+def format_diagnostics(diagnostics: list[Diagnostic], modules: int, sources: Mapping[str, str] | None = None) -> str:
     return json.dumps([as_dict(d) for d in diagnostics], indent=2) + "\n"

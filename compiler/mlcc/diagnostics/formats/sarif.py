@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import json
 from pathlib import Path
 from urllib.parse import quote
 
 from mlcc import __version__
-from mlcc.diagnostics.diagnostic import CODES, Diagnostic, Location
+from mlcc.diagnostics import CODES, Code, Diagnostic, Location
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-def format_diagnostics(diagnostics: list[Diagnostic], modules: int) -> str:
+def format_diagnostics(diagnostics: list[Diagnostic], modules: int, sources: Mapping[str, str] | None = None) -> str:
     codes = sorted(CODES)
     log = {
         "$schema": SCHEMA,
@@ -24,10 +26,7 @@ def format_diagnostics(diagnostics: list[Diagnostic], modules: int) -> str:
                         "name": "mlcc",
                         "version": __version__,
                         "informationUri": "https://github.com/mlcc/mlcc",
-                        "rules": [
-                            {"id": code, "name": _rule_name(CODES[code]), "shortDescription": {"text": CODES[code]}}
-                            for code in codes
-                        ],
+                        "rules": [_rule(CODES[code]) for code in codes],
                     }
                 },
                 "columnKind": "unicodeCodePoints",
@@ -36,6 +35,20 @@ def format_diagnostics(diagnostics: list[Diagnostic], modules: int) -> str:
         ],
     }
     return json.dumps(log, indent=2) + "\n"
+
+
+def _rule(code: Code) -> dict:
+    """A reporting descriptor: the title, the whole explanation as description and help, the level."""
+    explanation = code.explanation
+    summary = explanation.split("\n\n", 2)[1] if explanation.count("\n\n") >= 2 else code.title
+    return {
+        "id": code.id,
+        "name": _rule_name(code.title),
+        "shortDescription": {"text": code.title},
+        "fullDescription": {"text": summary.strip()},
+        "help": {"text": explanation, "markdown": explanation},
+        "defaultConfiguration": {"level": code.severity.value},
+    }
 
 
 def _rule_name(title: str) -> str:

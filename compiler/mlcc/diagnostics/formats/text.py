@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 from mlcc.diagnostics import Diagnostic, Severity, count
 
 
-def format_diagnostics(diagnostics: list[Diagnostic], modules: int) -> str:
-    # Files are read once per report, not cached across calls: they may change between builds.
-    lines_of = lru_cache(maxsize=64)(_read_lines)
+def format_diagnostics(diagnostics: list[Diagnostic], modules: int, sources: Mapping[str, str] | None = None) -> str:
+    """The report; `sources` are texts the caller has already read (file → text), used instead of
+    reading them again. Other files are read once per report, never cached across calls: they may
+    change between builds."""
+    known = sources or {}
+
+    @lru_cache(maxsize=64)
+    def lines_of(file: str) -> tuple[str, ...]:
+        return tuple(known[file].splitlines()) if file in known else _read_lines(file)
+
     blocks = [format_one(d, lines_of) for d in diagnostics]
     blocks.append(summary(diagnostics, modules))
     return "\n".join(blocks) + "\n"

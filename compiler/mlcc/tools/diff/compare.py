@@ -91,7 +91,7 @@ class DiffResult:
 
 
 def compare(old_objs: dict[str, dict], new_objs: dict[str, dict], raw: bool = False) -> DiffResult:
-    """Objects keyed by `<env>/<folder>/<file>` (see `objects_from_files`) on each side."""
+    """Objects keyed by `<env>/<folder>/<file>` (what `revisions.render_side` reads of a build) on each side."""
     result = DiffResult()
     folders = sorted({_folder(p) for p in (*old_objs, *new_objs)})
     for env, namespace in folders:
@@ -126,21 +126,6 @@ def unified(base: dict[str, str], head: dict[str, str]) -> list[str]:
             tofile=f"b/{path}" if b is not None else "/dev/null",
         )
     return [line if line.endswith("\n") else line + "\n" for line in lines]
-
-
-def objects_from_files(files: dict[str, str]) -> dict[str, dict]:
-    """The objects of a rendered tree (`BuildOutput.files`), without kustomization and source maps."""
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="safe", pure=True)
-    out = {}
-    for path, text in files.items():
-        if path.rsplit("/", 1)[-1] in SKIPPED_FILES or path.count("/") != 2:
-            continue
-        obj = yaml.load(text)
-        if isinstance(obj, dict):
-            out[path] = obj
-    return out
 
 
 def _folder(path: str) -> tuple[str, str]:
