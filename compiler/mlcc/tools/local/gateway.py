@@ -15,6 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MAX_BODY = 64 * 1024 * 1024
+# A client idle this long while the gateway waits for its request line, headers or body is cut.
+IDLE_TIMEOUT = 30.0
+# Headers that carry who the caller is: a second copy could be checked in one place and trusted in
+# another (the check reads the first, a backend may read the last), so a repeat is refused.
+CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "x-forwarded-user", "x-auth-request-user",
+                      "x-remote-user", "remote-user")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
 
@@ -57,12 +63,31 @@ def routes_from_ingresses(ingresses: list[dict[str, Any]], ports: dict[str, int]
     return sorted(routes, key=lambda r: -len(r.prefix))  # longest prefix wins, as in nginx
 
 
+class GatewayError(OSError):
+    """The gateway cannot listen where it was asked to."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that resets or times out is its own business: no traceback on the console."""
+
+
 class Gateway:
-    def __init__(self, routes: list[Route], credentials: dict[str, dict[str, str]], port: int) -> None:
+    """Binds its port at once (a busy port fails before anything else starts); serves on `start`."""
+
+    def __init__(self, routes: list[Route], credentials: dict[str, dict[str, str]], port: int,
+                 idle_timeout: float = IDLE_TIMEOUT) -> None:
         self.routes, self.credentials = routes, credentials
-        handler = type("Handler", (_Handler,), {"gateway": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.server.daemon_threads = True
+        handler = type("Handler", (_Handler,), {"gateway": self, "timeout": idle_timeout})
+        try:
+            self.server = _Server(("127.0.0.1", port), handler)
+        except OSError as exc:
+            raise GatewayError(
+                f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; is another `mlcc run` using it? "
+                "choose another port with --port"
+            ) from None
         self.thread = threading.Thread(target=self.server.serve_forever, name="mlcc-gateway", daemon=True)
 
     @property
@@ -73,7 +98,8 @@ class Gateway:
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self.thread.is_alive():
+            self.server.shutdown()
         self.server.server_close()
 
     def allowed(self, route: Route, authorization: str | None) -> bool:
@@ -83,6 +109,22 @@ class Gateway:
         user, password = _basic(authorization)
         expected = users.get(user or "")
         return expected is not None and hmac.compare_digest(expected.encode(), (password or "").encode())
+
+
+def _content_length(headers: Any) -> tuple[int, tuple[int, str] | None]:
+    """The body's length, or the answer to give when it cannot be taken (status, message)."""
+    if headers.get("Transfer-Encoding"):
+        return 0, (411, "send the body with a Content-Length (chunked bodies are not accepted here)")
+    values = headers.get_all("Content-Length") or []
+    if len(set(values)) > 1:
+        return 0, (400, "Content-Length is given more than once with different values")
+    text = (values[0] if values else "0").strip()
+    if not text.isdigit():
+        return 0, (400, f"Content-Length '{text[:20]}' is not a number of bytes")
+    length = int(text)
+    if length > MAX_BODY:
+        return 0, (413, "request body too large")
+    return length, None
 
 
 def _basic(header: str | None) -> tuple[str | None, str | None]:
@@ -108,13 +150,25 @@ class _Handler(BaseHTTPRequestHandler):
         if match is None:
             return self._answer(404, {"error": f"no route for {path}"})
         route, upstream = match
+        repeated = sorted({k.lower() for k in self.headers.keys() if len(self.headers.get_all(k) or ()) > 1} & set(CREDENTIAL_HEADERS))
+        if repeated:
+            self.close_connection = True
+            return self._answer(400, {"error": f"header {repeated[0]} is given more than once"})
         if not self.gateway.allowed(route, self.headers.get("Authorization")):
             extra = {"WWW-Authenticate": 'Basic realm="mlcc"'} if route.credentials else {}
             return self._answer(401, {"error": "authentication required"}, extra)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            return self._answer(413, {"error": "request body too large"})
-        body = self.rfile.read(length) if length else None
+        length, problem = _content_length(self.headers)
+        if problem is not None:
+            self.close_connection = True  # the body's end is unknown: the connection cannot be reused
+            return self._answer(problem[0], {"error": problem[1]})
+        try:
+            body = self.rfile.read(length) if length else None
+        except OSError:  # the client went quiet past the idle timeout, or went away
+            self.close_connection = True
+            return None
+        if body is not None and len(body) < length:
+            self.close_connection = True
+            return None  # the client closed before sending its whole body
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
         connection = http.client.HTTPConnection("127.0.0.1", route.port, timeout=120)
         try:

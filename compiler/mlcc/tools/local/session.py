@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from mlcc.model.environment import Environment, Routes, Storage
 from mlcc.tools.local import storage
-from mlcc.tools.local.gateway import Gateway, routes_from_ingresses
+from mlcc.tools.local.gateway import Gateway, GatewayError, routes_from_ingresses
 from mlcc.tools.local.kube import ObjectStore, command_of, container_env
 from mlcc.frontend.module import Module
 from mlcc.k8s.objects import Emitted
@@ -66,6 +66,10 @@ class Session:
     # --- start ------------------------------------------------------------------
 
     def start(self, port: int) -> Gateway:
+        try:
+            self.gateway = Gateway([], self.credentials, port)  # a busy port fails before anything starts
+        except GatewayError as exc:
+            raise RunError(str(exc)) from None
         self.workdir = Path(tempfile.mkdtemp(prefix=f"mlcc-run-{self.module.name}-"))
         self.s3 = storage.start()
         self.say(f"local S3 on {self.s3.endpoint}")
@@ -77,7 +81,7 @@ class Session:
         for process in self.processes:
             self._wait_ready(process)
         routes = routes_from_ingresses(self._of_kind("Ingress"), ports)
-        self.gateway = Gateway(routes, self.credentials, port)
+        self.gateway.routes = routes
         self.gateway.start()
         self._announce(routes)
         return self.gateway
