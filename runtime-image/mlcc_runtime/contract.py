@@ -7,28 +7,24 @@ Recognised lines (reST field lists; a description may continue on more-indented 
     :param outputs.NAME: description
     :type outputs.NAME: str
 
-A function without such lines has an empty contract and accepts any input names.
+The lines are parsed by `mlcc_runtime.docstring`, the parser `mlcc lint` uses too, so a docstring
+the runtime refuses is one lint reports. A function without such lines has an empty contract and
+accepts any input names.
 """
 
 from __future__ import annotations
 
-import inspect
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from mlcc_runtime import datatypes
+from mlcc_runtime import datatypes, docstring
 from mlcc_runtime.errors import invalid
-
-_FIELD = re.compile(r"^:(param|type)\s+(inputs|outputs)\.([^:\s]+)\s*:\s*(.*)$")
-_SHAPE = re.compile(r"shape\s*\[([^\]]*)\]", re.IGNORECASE)
-_TYPE_SPLIT = re.compile(r"\s+or\s+|\s*\|\s*|\s*/\s*")
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    datatypes: frozenset[str] = frozenset()  # empty: type not declared, anything goes
+    datatypes: frozenset[str] = frozenset()  # empty only in a Field built by hand (no check)
     optional: bool = False
     description: str = ""
     shape: tuple[int, ...] | None = None  # from "shape [...]" in the description; -1 = any
@@ -76,72 +72,25 @@ class Contract:
         return textual[0] if len(textual) == 1 else None
 
 
-def _parse_shape(text: str) -> tuple[int, ...] | None:
-    match = _SHAPE.search(text)
-    if not match:
-        return None
-    dims = []
-    for part in match.group(1).split(","):
-        part = part.strip()
-        dims.append(int(part) if part.isdigit() else -1)
-    return tuple(dims) if dims else None
-
-
-def _parse_type(text: str) -> tuple[tuple[str, ...], bool]:
-    parts = [p.strip() for p in text.split(",")]
-    optional = any(p.lower() == "optional" for p in parts[1:])
-    names = []
-    for token in _TYPE_SPLIT.split(parts[0]) if parts[0] else []:
-        canonical = datatypes.canonical(token)
-        if canonical is None:
-            raise ValueError(f"unknown datatype {token!r}")
-        if canonical not in names:
-            names.append(canonical)
-    return tuple(names), optional
-
-
 def parse_docstring(doc: str | None) -> Contract:
-    """Build the contract from a docstring; raises ValueError naming a bad ``:type`` line."""
-    text = inspect.cleandoc(doc or "")
-    lines = text.splitlines()
-    prose: list[str] = []
-    raw: dict[tuple[str, str], dict[str, Any]] = {}
-    current: list[str] | None = None
-    for line in lines:
-        match = _FIELD.match(line.strip()) if not line.startswith((" ", "\t")) else None
-        if match:
-            kind, side, name, rest = match.groups()
-            entry = raw.setdefault((side, name), {"param": [], "type": []})
-            entry[kind] = [rest]
-            current = entry[kind]
-        elif line.strip().startswith(":"):
-            current = None  # another field list entry (:returns:, :raises: ...) ends ours
-        elif current is not None and line.startswith((" ", "\t")) and line.strip():
-            current.append(line.strip())
-        elif current is None:
-            prose.append(line)
-        else:
-            current = None
+    """Build the contract from a docstring; raises ValueError naming its first problem (an unknown
+    datatype, a field without a ``:type`` line, a field given twice)."""
+    parsed = docstring.parse(doc)
+    if parsed.problems:
+        raise ValueError(parsed.problems[0].message)
     sides: dict[str, dict[str, Field]] = {"inputs": {}, "outputs": {}}
-    for (side, name), entry in raw.items():
-        description = " ".join(entry["param"]).strip()
-        try:
-            order, optional = _parse_type(" ".join(entry["type"]).strip())
-        except ValueError as exc:
-            raise ValueError(f":type {side}.{name}: {exc}") from None
-        sides[side][name] = Field(
-            name=name,
-            datatypes=frozenset(order),
-            datatype_order=order,
-            optional=optional,
-            description=description,
-            shape=_parse_shape(description),
+    for f in parsed.fields:
+        sides[f.side][f.name] = Field(
+            name=f.name,
+            datatypes=frozenset(f.datatypes),
+            datatype_order=f.datatypes,
+            optional=f.optional,
+            description=f.description,
+            shape=f.shape,
         )
-    paragraphs = "\n".join(prose).strip().split("\n\n")
-    summary = " ".join(paragraphs[0].split()) if paragraphs and paragraphs[0] else ""
     return Contract(
-        summary=summary,
-        description="\n\n".join(p.strip() for p in paragraphs).strip(),
+        summary=parsed.summary,
+        description=parsed.description,
         inputs=sides["inputs"],
         outputs=sides["outputs"],
     )

@@ -2,30 +2,15 @@
 
 The function contract speaks ``FP32 FP64 INT32 FILE str dict``; the V2 protocol speaks
 tensor types and ``BYTES``. Both are canonicalised here so every other module compares plain strings.
+The names themselves (and their aliases) are the contract's, defined once in `mlcc_runtime.docstring`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-FLOATS = frozenset({"FP16", "FP32", "FP64"})
-INTS = frozenset({"INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"})
-NUMERIC = FLOATS | INTS | {"BOOL"}
-# Types that travel as V2 BYTES; the function sees them under their own name.
-TEXTUAL = frozenset({"str", "FILE", "dict", "BYTES"})
-ALL = NUMERIC | TEXTUAL
-
-_ALIASES = {"STR": "str", "STRING": "str", "DICT": "dict", "JSON": "dict", "FILE": "FILE", "BYTES": "BYTES"}
-
-
-def canonical(name: Any) -> str | None:
-    """Return the canonical spelling of a datatype name, or None when it is not one."""
-    if not isinstance(name, str):
-        return None
-    upper = name.strip().upper()
-    if upper in NUMERIC:
-        return upper
-    return _ALIASES.get(upper)
+# The names the function contract speaks live with its parser (one list for runtime and lint).
+from mlcc_runtime.docstring import ALL, FLOATS, INTS, NUMERIC, TEXTUAL, canonical  # noqa: F401
 
 
 def v2_name(datatype: str) -> str:

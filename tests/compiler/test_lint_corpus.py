@@ -114,7 +114,7 @@ COLUMNS = [
     ("203-invalid-values", "MLCC203", "component.yaml", 14, "0.5"),
     ("301-unknown-databox", "MLCC301", "component.yaml", 31, "modles"),
     ("505-docstring-contract", "MLCC505", "pkg/predict.py", 8, "FP33"),
-    ("entrypoint-reexport", "MLCC505", "pkg/impl.py", 10, "FP32 or INT8"),
+    ("entrypoint-reexport", "MLCC505", "pkg/impl.py", 10, "FP32 or FLOAT8"),
     ("504-async", "MLCC504", "pkg/predict.py", 4, "async def inference"),
 ]
 

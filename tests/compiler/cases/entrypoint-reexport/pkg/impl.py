@@ -7,6 +7,6 @@ def inference(parameters, inputs, output_fields, model_key, model=None):
     :param inputs.x: numbers
     :type inputs.x: FP32
     :param outputs.y: the same numbers
-    :type outputs.y: FP32 or INT8
+    :type outputs.y: FP32 or FLOAT8
     """
     return inputs, model
