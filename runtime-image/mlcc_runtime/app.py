@@ -15,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mlcc_runtime import __version__, datatypes, openapi, v2, wire
+from mlcc_runtime import __version__, datatypes, identity, openapi, v2, wire
 from mlcc_runtime.body import read_capped
 from mlcc_runtime.errors import ApiError
+from mlcc_runtime.memory import Budget, Reservation, request_budget
 from mlcc_runtime.metrics import ERROR_KINDS
 from mlcc_runtime.responses import error_response, json_response, raw_json
 from mlcc_runtime.service import Service
@@ -29,7 +30,8 @@ T = TypeVar("T")
 # Bodies past this size decode on a worker thread: decoding takes ~50 ms per MiB, and the event
 # loop must keep answering probes and metrics meanwhile. Smaller ones decode in place (cheaper).
 LARGE_BODY = 1024 * 1024
-# Decoding expands a body ~12x in memory (a Python object per element): at most this many at once.
+# Large decodes keep a core busy each: at most this many at once (their memory is charged to the
+# request budget, see memory.py).
 LARGE_DECODES = 2
 
 
@@ -50,7 +52,7 @@ def _instrumented(service: Service, endpoint: str, handler: Handler) -> Handler:
         except ApiError as exc:
             if exc.status >= 500:
                 log.warning("%s answered %d: %s", endpoint, exc.status, exc.message)
-            response = error_response(exc.status, exc.message)
+            response = error_response(exc.status, exc.message, exc.headers)
             m.errors.labels(endpoint, ERROR_KINDS.get(exc.status, "other")).inc()
         except Exception:
             log.exception("%s failed", endpoint)
@@ -99,8 +101,10 @@ def create_app(service: Service) -> Starlette:
     openapi_body = json_response(openapi.document(
         service.contract, model_name, list(zip(service.examples, service.example_requests)))).body
     large_decodes = asyncio.Semaphore(LARGE_DECODES)
+    budget = Budget(request_budget(settings.memory_limit))
+    pace = settings.connections
 
-    async def decoded(decode: Callable[..., T], body: bytes, *args: Any) -> T:
+    async def decoded(decode: Callable[..., T], body: bytes | bytearray, *args: Any) -> T:
         if len(body) <= LARGE_BODY:
             return decode(body, *args)
         async with large_decodes:
@@ -116,21 +120,36 @@ def create_app(service: Service) -> Starlette:
             raise ApiError(404, f"unknown version {version!r} of model {model_name!r}; "
                                 f"available: [{MODEL_VERSION!r}]")
 
+    def caller_header(request: Request) -> str | None:
+        """The identity header's value; 400 when it comes more than once (a proxy in front
+        may have checked one copy and passed on the other: neither is trusted)."""
+        try:
+            return identity.single(settings.user_header, request.headers.getlist(user_header))
+        except ValueError as exc:
+            raise ApiError(400, f"{settings.user_header}: {exc}") from None
+
     async def predict(request: Request) -> Response:
-        body = await read_capped(request, limit)
-        infer_request = await decoded(wire.decode, body, service.contract)
-        outputs = await service.infer(infer_request, request.headers.get(user_header))
-        return raw_json(wire.encode(outputs))
+        caller = caller_header(request)
+        # The body and the decoded request are charged to the budget until the answer is made.
+        with Reservation(budget) as held:
+            body = await read_capped(request, limit, held.charge, pace)
+            infer_request = await decoded(wire.decode, body, service.contract, held.charge)
+            del body  # the function runs with the decoded values only
+            outputs = await service.infer(infer_request, caller)
+            return raw_json(wire.encode(outputs))
 
     async def v2_infer(request: Request) -> Response:
         check_model(request)
-        body = await read_capped(request, limit)
-        infer_request, options = await decoded(v2.decode, body,
-                                               request.headers.get(v2.HEADER_LENGTH),
-                                               service.contract)
-        outputs = await service.infer(infer_request, request.headers.get(user_header))
-        content, header_length = v2.encode(outputs, model_name,
-                                           request.path_params.get("version"), options)
+        caller = caller_header(request)
+        with Reservation(budget) as held:
+            body = await read_capped(request, limit, held.charge, pace)
+            infer_request, options = await decoded(v2.decode, body,
+                                                   request.headers.get(v2.HEADER_LENGTH),
+                                                   service.contract, held.charge)
+            del body
+            outputs = await service.infer(infer_request, caller)
+            content, header_length = v2.encode(outputs, model_name,
+                                               request.path_params.get("version"), options)
         if header_length is None:
             return raw_json(content)
         return Response(content, media_type="application/octet-stream",
@@ -206,7 +225,7 @@ def create_app(service: Service) -> Starlette:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return error_response(exc.status_code, exc.detail)
+        return error_response(exc.status_code, exc.detail, exc.headers)  # 405: Allow
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path, exc_info=exc)

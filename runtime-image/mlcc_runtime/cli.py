@@ -13,11 +13,11 @@ import sys
 
 from mlcc_runtime import __version__
 from mlcc_runtime.config import (
-    DEFAULT_MAX_BODY,
     DEFAULT_MAX_INPUT_BYTES,
     DEFAULT_MAX_INPUT_FILES,
     DEFAULT_PORT,
     DEFAULT_USER_HEADER,
+    ConnectionLimits,
     FileBox,
     ServeSettings,
     env,
@@ -42,6 +42,26 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40,
+          "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+
+
+def _bytes(text: str) -> int:
+    """Bytes, as a number or a Kubernetes quantity (``256Mi``, ``1G``)."""
+    text = text.strip()
+    for suffix, factor in _UNITS.items():
+        if text.endswith(suffix):
+            return _positive_int(text[:-len(suffix)]) * factor
+    return _positive_int(text)
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
@@ -63,6 +83,28 @@ def _opt(parser: argparse.ArgumentParser, flag: str, var: str, default: object =
         value = default
     shown = f" (default: {default})" if default not in (None, "") else ""
     parser.add_argument(flag, default=value, help=f"{help} [env {var}]{shown}", **kwargs)
+
+
+def _add_connection_limits(p: argparse.ArgumentParser) -> None:
+    d = ConnectionLimits()
+    _opt(p, "--header-timeout", "MLCC_HEADER_TIMEOUT", d.header_timeout,
+         "seconds from a connection's first byte to the end of the request's headers; past "
+         "them the connection is closed (0: no limit)", type=_non_negative_float)
+    _opt(p, "--body-timeout", "MLCC_BODY_TIMEOUT", d.body_timeout,
+         "longest pause in a request body, in seconds; 408 past it (0: no limit)",
+         type=_non_negative_float)
+    _opt(p, "--body-min-rate", "MLCC_BODY_MIN_RATE", d.body_min_rate,
+         "bytes per second a body must average after its first --body-timeout seconds; 408 "
+         "below it (0: no minimum)", type=_non_negative_int)
+    _opt(p, "--max-connections", "MLCC_MAX_CONNECTIONS", d.max_connections,
+         "open connections; one more is closed as it opens (0: no limit)",
+         type=_non_negative_int)
+
+
+def _connection_limits(args: argparse.Namespace) -> ConnectionLimits:
+    return ConnectionLimits(header_timeout=args.header_timeout, body_timeout=args.body_timeout,
+                            body_min_rate=args.body_min_rate,
+                            max_connections=args.max_connections)
 
 
 def _add_logging(p: argparse.ArgumentParser) -> None:
@@ -99,8 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
          "bytes the FILE inputs of one request may download", type=_positive_int)
     _opt(serve, "--user-header", "MLCC_USER_HEADER", DEFAULT_USER_HEADER,
          "request header naming the authenticated caller (identity pass-through)")
-    _opt(serve, "--max-body-bytes", "MLCC_MAX_BODY_BYTES", DEFAULT_MAX_BODY,
-         "largest accepted request body", type=_positive_int)
+    _opt(serve, "--memory-limit", "MLCC_MEMORY_LIMIT", None,
+         "the container's memory limit in bytes (or 256Mi, 1Gi): sizes the memory for request "
+         "data and the default --max-body-bytes [default: read from the cgroup]", type=_bytes)
+    _opt(serve, "--max-body-bytes", "MLCC_MAX_BODY_BYTES", None,
+         "largest accepted request body [default: from the memory limit, 64 MiB without one]",
+         type=_bytes)
+    _add_connection_limits(serve)
     _opt(serve, "--workers", "MLCC_INFERENCE_THREADS", 4,
          "threads running the inference function", type=_positive_int)
     _opt(serve, "--timeout", "MLCC_INFERENCE_TIMEOUT", 60.0,
@@ -129,11 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
          type=_positive_int)
     _opt(files, "--public-endpoint", "MLCC_S3_PUBLIC_ENDPOINT", None,
          "S3 endpoint to sign URLs for, when clients reach S3 by another address")
+    _add_connection_limits(files)
     _add_logging(files)
     return parser
 
 
 def serve_settings(args: argparse.Namespace) -> ServeSettings:
+    from mlcc_runtime import memory
+
+    limit = args.memory_limit if args.memory_limit is not None else memory.container_limit()
+    max_body = args.max_body_bytes if args.max_body_bytes is not None \
+        else memory.max_body_for(limit)
     files = None
     if args.files_bucket:
         files = FileBox(bucket=args.files_bucket, prefix=args.files_prefix,
@@ -148,7 +201,9 @@ def serve_settings(args: argparse.Namespace) -> ServeSettings:
         port=args.port,
         files=files,
         user_header=args.user_header,
-        max_body_bytes=args.max_body_bytes,
+        max_body_bytes=max_body,
+        memory_limit=limit,
+        connections=_connection_limits(args),
         workers=args.workers,
         timeout=args.timeout,
         log_format=args.log_format,
@@ -194,7 +249,8 @@ def _files(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if not boxes:
         parser.error("files needs at least one --box NAME=s3://BUCKET/PREFIX (or MLCC_FILES_BOXES)")
     fileapi.run(boxes, host=args.host, port=args.port, user_header=args.user_header,
-                expires=args.expires, public_endpoint=args.public_endpoint)
+                expires=args.expires, public_endpoint=args.public_endpoint,
+                limits=_connection_limits(args))
     return 0
 
 

@@ -32,6 +32,18 @@ class FileBox:
 
 
 @dataclass(frozen=True)
+class ConnectionLimits:
+    """How long a client may take to send a request, and how many connections may be open
+    (``connections.py`` enforces the first two and the last, ``body.py`` the body's pace).
+    A timeout of 0 turns that check off."""
+
+    header_timeout: float = 10.0  # from a connection's first byte to the end of its headers
+    body_timeout: float = 20.0  # longest pause while a body arrives
+    body_min_rate: int = 16 * 1024  # bytes/s a body must average after its first body_timeout s
+    max_connections: int = 1000  # open connections; one more is closed at once
+
+
+@dataclass(frozen=True)
 class ServeSettings:
     function: str
     python_path: list[str] = field(default_factory=list)
@@ -42,6 +54,10 @@ class ServeSettings:
     files: FileBox | None = None
     user_header: str = DEFAULT_USER_HEADER
     max_body_bytes: int = DEFAULT_MAX_BODY
+    # The container's memory limit in bytes (None: none): sizes the memory all requests' data
+    # may take together (memory.request_budget) and the default max_body_bytes.
+    memory_limit: int | None = None
+    connections: ConnectionLimits = field(default_factory=ConnectionLimits)
     workers: int = 4
     timeout: float = 60.0  # seconds; 0 disables
     log_format: str = "json"

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from mlcc_runtime import identity, paths, s3
 from mlcc_runtime.body import has_body
-from mlcc_runtime.config import FileBox
+from mlcc_runtime.config import ConnectionLimits, FileBox
 from mlcc_runtime.errors import ApiError
 from mlcc_runtime.responses import error_response, json_response, raw_json
 
@@ -53,7 +53,8 @@ def parse_boxes(specs: list[str]) -> dict[str, Box]:
 
 
 def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
-               expires: int = 900, public_endpoint: str | None = None) -> Starlette:
+               expires: int = 900, public_endpoint: str | None = None,
+               limits: ConnectionLimits | None = None) -> Starlette:
     header = user_header.lower()
 
     def signer() -> Any:
@@ -65,7 +66,8 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
             raise ApiError(404, f"unknown box {request.path_params['box']!r}; "
                                 f"available: {sorted(boxes)}")
         try:
-            user = identity.caller(user_header, request.headers.get(header))
+            user = identity.caller(user_header,
+                                   identity.single(user_header, request.headers.getlist(header)))
         except ValueError as exc:
             raise ApiError(400, f"{user_header}: {exc}") from None
         if not user:
@@ -111,7 +113,7 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
             box, key, is_group = resolve(request)
             method = request.method
             loop = asyncio.get_running_loop()
-            if method == "PUT" and await has_body(request):
+            if method == "PUT" and await has_body(request, limits):
                 # Bytes never pass through this service (no caps, memory or timeouts to tune
                 # here; S3 takes them directly): say how to upload instead of dropping them.
                 raise ApiError(400, "the file API does not take file contents: PUT without a "
@@ -127,7 +129,7 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
             return json_response({"box": box.name, "key": key, "method": method, "url": url,
                                   "expires_in": expires})
         except ApiError as exc:
-            return error_response(exc.status, exc.message)
+            return error_response(exc.status, exc.message, exc.headers)
         except Exception as exc:  # botocore failures
             err = s3.as_api_error(exc, "answer")
             log.warning("file API: %s", err.message)
@@ -141,7 +143,7 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return error_response(exc.status_code, exc.detail)
+        return error_response(exc.status_code, exc.detail, exc.headers)  # 405: Allow
 
     return Starlette(
         routes=[
@@ -155,8 +157,12 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
 
 
 def run(boxes: dict[str, Box], *, host: str, port: int, user_header: str, expires: int,
-        public_endpoint: str | None) -> None:
+        public_endpoint: str | None, limits: ConnectionLimits | None = None) -> None:
     import uvicorn
 
-    uvicorn.run(create_app(boxes, user_header, expires, public_endpoint), host=host, port=port,
-                log_config=None, access_log=False, server_header=False)
+    from mlcc_runtime.connections import protocol_class
+
+    limits = limits or ConnectionLimits()
+    uvicorn.run(create_app(boxes, user_header, expires, public_endpoint, limits), host=host,
+                port=port, http=protocol_class(limits), log_config=None, access_log=False,
+                server_header=False)

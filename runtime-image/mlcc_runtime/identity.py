@@ -26,6 +26,17 @@ def enabled(header: str) -> bool:
     return header.strip().lower() not in OFF
 
 
+def single(header: str, values: list[str]) -> str | None:
+    """The one value of identity header ``header`` among a request's ``values`` of it; None when
+    it is absent or identity is off. ValueError when the request carries the header more than
+    once: a proxy in front may have checked one copy and passed on the other."""
+    if not enabled(header):
+        return None
+    if len(values) > 1:
+        raise ValueError(f"given {len(values)} times; a request names one caller")
+    return values[0] if values else None
+
+
 def caller(header: str, value: str | None) -> str | None:
     """The clean user name carried by `value` of header `header`; ValueError when malformed."""
     if not enabled(header) or not value:

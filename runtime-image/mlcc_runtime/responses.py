@@ -19,5 +19,6 @@ def raw_json(body: bytes, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type=JSON)
 
 
-def error_response(status: int, message: str) -> Response:
-    return Response(dumps({"error": message}), status_code=status, media_type=JSON)
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(dumps({"error": message}), status_code=status, media_type=JSON,
+                    headers=headers)

@@ -17,6 +17,8 @@ from typing import NoReturn
 import uvicorn
 
 from mlcc_runtime.app import create_app
+from mlcc_runtime.connections import protocol_class
+from mlcc_runtime.memory import DECODE_RATIO, request_budget
 from mlcc_runtime.service import Service
 
 log = logging.getLogger("mlcc_runtime")
@@ -57,10 +59,19 @@ class DrainingServer(uvicorn.Server):
 
 def run(service: Service) -> None:
     settings = service.settings
+    budget = request_budget(settings.memory_limit)
+    log.info("memory limit %s: request data %s, bodies up to %d bytes",
+             f"{settings.memory_limit} bytes" if settings.memory_limit else "none",
+             f"up to {budget} bytes" if budget else "unbounded", settings.max_body_bytes)
+    if budget is not None and settings.max_body_bytes * DECODE_RATIO > budget:
+        log.warning("--max-body-bytes %d is more than the memory limit allows for a body of "
+                    "numbers (%d): larger requests may answer 413 once decoded",
+                    settings.max_body_bytes, budget // DECODE_RATIO)
     config = uvicorn.Config(
         create_app(service),
         host=settings.host,
         port=settings.port,
+        http=protocol_class(settings.connections),  # header deadline, open connections bound
         log_config=None,  # logging is configured by mlcc_runtime.logs
         access_log=settings.access_log,
         server_header=False,

@@ -7,14 +7,18 @@ flat ``data`` list whose length matches ``shape``.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from mlcc_runtime import datatypes, jsonio
+from mlcc_runtime import boundedjson, datatypes
+from mlcc_runtime.boundedjson import Charge, Flattened
 from mlcc_runtime.errors import ApiError, invalid
 
 
 def flatten(data: Any) -> list:
     """Flatten nested lists row-major; a scalar becomes a one-element list."""
+    if type(data) is Flattened:  # the decoder flattened it already
+        return data.values
     if type(data) is not list:
         if isinstance(data, tuple):
             data = list(data)
@@ -41,6 +45,8 @@ def flatten(data: Any) -> list:
 
 def nested_shape(data: Any) -> list[int]:
     """The shape implied by nested lists (used only when no shape was given)."""
+    if type(data) is Flattened:
+        return data.shape
     array_shape = getattr(data, "shape", None)
     if isinstance(array_shape, tuple):
         return [int(d) for d in array_shape]
@@ -95,18 +101,24 @@ def normalize_shape(shape: Any, data: Any, count: int, where: str) -> list[int]:
     return shape
 
 
-def textual(values: list, target: str, where: str) -> list:
-    """Turn BYTES elements (bytes from binary, str from JSON) into what the function expects."""
+def textual(values: list, target: str, where: str, charge: Charge | None = None) -> list:
+    """Turn BYTES elements (bytes from binary, str from JSON) into what the function expects;
+    the new values are charged to ``charge`` (the request's memory)."""
     if target == "BYTES":
         return values
     out = []
+    pending = 0
     for v in values:
         if target == "dict":
             if type(v) is dict:
                 out.append(v)
                 continue
             try:
-                v = jsonio.loads(v)
+                v = boundedjson.loads_value(v, charge)
+            except ApiError as exc:
+                if exc.status != 400:
+                    raise  # the request's memory is exhausted: not the element's fault
+                raise invalid(f"{where}: dict elements must be JSON objects") from None
             except (ValueError, TypeError):  # JSONDecodeError, UnicodeDecodeError, not text
                 raise invalid(f"{where}: dict elements must be JSON objects") from None
             if type(v) is not dict:
@@ -116,7 +128,13 @@ def textual(values: list, target: str, where: str) -> list:
                 v = v.decode("utf-8")
             except UnicodeDecodeError:
                 raise invalid(f"{where}: {target} elements must be UTF-8 text") from None
+            pending += sys.getsizeof(v)
+            if pending > 1024 * 1024 and charge is not None:
+                charge(pending)
+                pending = 0
         out.append(v)
+    if charge is not None:
+        charge(pending + sys.getsizeof(out))
     return out
 
 

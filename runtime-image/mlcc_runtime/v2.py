@@ -15,10 +15,11 @@ from typing import Any, NamedTuple
 
 
 from mlcc_runtime import datatypes
+from mlcc_runtime.boundedjson import Charge, Flattened, loads_request
 from mlcc_runtime.contract import Contract
 from mlcc_runtime.errors import ApiError, invalid
 from mlcc_runtime import jsonio
-from mlcc_runtime.jsonio import dumps, loads_object
+from mlcc_runtime.jsonio import dumps
 from mlcc_runtime.request import InferenceRequest
 from mlcc_runtime.tensors import normalize_input, textual
 from mlcc_runtime.wire import parameters_list
@@ -31,6 +32,12 @@ _ARRAY_CODES = {
 _SPECIAL_CONTENT = {"str": "str", "FILE": "FILE", "dict": "dict"}
 _BIG_ENDIAN = sys.byteorder == "big"  # the wire is little-endian
 _RESERVED_PARAMETERS = frozenset({"binary_data_output"})
+# Memory of a decoded value: a list slot (with over-allocation), a float, an int up to 2**64.
+_SLOT, _FLOAT, _INT = 9, 24, 36
+
+
+def _free(n: int) -> None:
+    """The charge of a request decoded without a memory budget (examples at start-up)."""
 
 
 class ResponseOptions(NamedTuple):
@@ -39,12 +46,16 @@ class ResponseOptions(NamedTuple):
     binary: dict[str, bool]  # per requested output: parameters.binary_data
 
 
-def _decode_numeric(chunk: memoryview, datatype: str, where: str) -> list:
+def _decode_numeric(chunk: memoryview, datatype: str, where: str, charge: Charge) -> list:
+    """The tensor as the list the function gets; its memory (a list slot and, but for the
+    shared small ints and booleans, a number object per value) is charged before it is built."""
     if datatype == "BOOL":
+        charge(_SLOT * len(chunk))
         return [b != 0 for b in chunk]
     if datatype == "FP16":
         if len(chunk) % 2:
             raise invalid(f"{where}: {len(chunk)} binary bytes are not a whole number of FP16")
+        charge((_SLOT + _FLOAT) * (len(chunk) // 2))
         return list(struct.unpack(f"<{len(chunk) // 2}e", chunk))
     values = array(_ARRAY_CODES[datatype])
     if len(chunk) % values.itemsize:
@@ -52,10 +63,17 @@ def _decode_numeric(chunk: memoryview, datatype: str, where: str) -> list:
     values.frombytes(chunk)
     if _BIG_ENDIAN:
         values.byteswap()
+    n = len(values)
+    if datatype in datatypes.FLOATS:
+        charge((_SLOT + _FLOAT) * n)
+    elif n and min(values) >= -5 and max(values) <= 256:
+        charge(_SLOT * n)  # small ints are shared objects
+    else:
+        charge((_SLOT + _INT) * n)
     return values.tolist()
 
 
-def _decode_bytes(chunk: memoryview, where: str) -> list[bytes]:
+def _decode_bytes(chunk: memoryview, where: str, charge: Charge) -> list[bytes]:
     items, offset, end = [], 0, len(chunk)
     while offset < end:
         if offset + 4 > end:
@@ -66,11 +84,12 @@ def _decode_bytes(chunk: memoryview, where: str) -> list[bytes]:
             raise invalid(f"{where}: BYTES element of {size} bytes runs past the binary data")
         items.append(bytes(chunk[offset:offset + size]))
         offset += size
+    charge(sum(map(sys.getsizeof, items)) + sys.getsizeof(items))
     return items
 
 
 def _input(raw: Any, index: int, binary: memoryview, offset: int,
-           contract: Contract) -> tuple[dict, int]:
+           contract: Contract, charge: Charge) -> tuple[dict, int]:
     if type(raw) is not dict:
         raise invalid(f"inputs[{index}] must be an object")
     name = raw.get("name")
@@ -96,22 +115,26 @@ def _input(raw: Any, index: int, binary: memoryview, offset: int,
             raise invalid(f"{where}: binary_data_size {size} runs past the end of the body")
         chunk = binary[offset:offset + size]
         offset += size
-        data: Any = (_decode_numeric(chunk, datatype, where) if datatype in datatypes.NUMERIC
-                     else _decode_bytes(chunk, where))
+        data: Any = (_decode_numeric(chunk, datatype, where, charge)
+                     if datatype in datatypes.NUMERIC else _decode_bytes(chunk, where, charge))
     elif "data" in raw:
         data = raw["data"]
     else:
         raise invalid(f"{where}: neither 'data' nor parameters.binary_data_size is given")
     if target in datatypes.TEXTUAL:
-        data = textual(data if type(data) is list else [data], target, where)
+        if type(data) is Flattened:
+            data = data.values
+        data = textual(data if type(data) is list else [data], target, where, charge)
     tensor = {"name": name, "datatype": target, "data": data, "shape": raw.get("shape")}
     if type(content_type) is str and content_type not in _SPECIAL_CONTENT:
         tensor["content_type"] = content_type  # a MIME type for the function to see
     return normalize_input(tensor, index), offset
 
 
-def decode(body: bytes, header_length: str | None,
-           contract: Contract) -> tuple[InferenceRequest, ResponseOptions]:
+def decode(body: bytes | bytearray, header_length: str | None, contract: Contract,
+           charge: Charge | None = None) -> tuple[InferenceRequest, ResponseOptions]:
+    """Decode a request; with ``charge``, the memory it takes is charged as it is decoded."""
+    charge = charge or _free
     if header_length is not None:
         try:
             n = int(header_length)
@@ -120,16 +143,16 @@ def decode(body: bytes, header_length: str | None,
         if n < 0 or n > len(body):
             raise invalid(f"Inference-Header-Content-Length {n} is outside the body "
                           f"({len(body)} bytes)")
-        view = memoryview(body)
-        doc, binary = loads_object(view[:n]), view[n:]
+        charge(n)  # the JSON header's copy
+        doc, binary = loads_request(body[:n], charge), memoryview(body)[n:]
     else:
-        doc, binary = loads_object(body), memoryview(b"")
+        doc, binary = loads_request(body, charge), memoryview(b"")
     raw_inputs = doc.get("inputs")
     if type(raw_inputs) is not list:
         raise invalid("'inputs' must be a list")
     inputs, offset = [], 0
     for i, raw in enumerate(raw_inputs):
-        tensor, offset = _input(raw, i, binary, offset, contract)
+        tensor, offset = _input(raw, i, binary, offset, contract, charge)
         inputs.append(tensor)
     if offset != len(binary):
         raise invalid(f"{len(binary) - offset} bytes of binary data belong to no input")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlcc_runtime.boundedjson import Charge, loads_request
 from mlcc_runtime.contract import Contract
 from mlcc_runtime.errors import invalid
-from mlcc_runtime.jsonio import dumps, loads_object
+from mlcc_runtime.jsonio import dumps
 from mlcc_runtime.request import InferenceRequest
 from mlcc_runtime.tensors import normalize_input, textual
 
@@ -45,7 +46,7 @@ def output_fields_list(raw: Any, where: str = "output_fields") -> list[dict]:
     return fields
 
 
-def _input(raw: Any, index: int, contract: Contract) -> dict:
+def _input(raw: Any, index: int, contract: Contract, charge: Charge | None) -> dict:
     tensor = normalize_input(raw, index)
     if tensor["datatype"] == "BYTES":
         # As on V2: BYTES is the type-less textual type and the contract says which one is meant.
@@ -53,19 +54,22 @@ def _input(raw: Any, index: int, contract: Contract) -> dict:
         # download: never a client's string the function would open as a local path.
         target = contract.declared_textual(tensor["name"])
         if target is not None and target != "BYTES":
-            tensor["data"] = textual(tensor["data"], target, f"input {tensor['name']!r}")
+            tensor["data"] = textual(tensor["data"], target, f"input {tensor['name']!r}",
+                                     charge)
             tensor["datatype"] = target
     return tensor
 
 
-def decode(body: bytes, contract: Contract) -> InferenceRequest:
-    doc = loads_object(body)
+def decode(body: bytes | bytearray, contract: Contract,
+           charge: Charge | None = None) -> InferenceRequest:
+    """Decode a request; with ``charge``, the memory it takes is charged as it is decoded."""
+    doc = loads_request(body, charge)
     raw_inputs = doc.get("inputs", [])
     if type(raw_inputs) is not list:
         raise invalid("'inputs' must be a list")
     return InferenceRequest(
         parameters=parameters_list(doc.get("parameters")),
-        inputs=[_input(t, i, contract) for i, t in enumerate(raw_inputs)],
+        inputs=[_input(t, i, contract, charge) for i, t in enumerate(raw_inputs)],
         output_fields=output_fields_list(doc.get("output_fields")),
     )
 

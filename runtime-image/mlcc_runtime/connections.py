@@ -1,0 +1,76 @@
+"""Connection guards for uvicorn: a deadline for a request's headers and a bound on open
+connections. uvicorn has neither: a client that opens connections and sends nothing, or half a
+request line, holds each of them for as long as it likes.
+
+The header deadline runs from a connection's opening, and again from the first byte that follows
+an answer, until the request's headers are complete; past it the connection is closed (after a
+408 when part of a request had come). Between requests the keep-alive timeout applies, as before.
+A connection past ``max_connections`` is closed as it opens. The body's pace is checked where it
+is read (``body.py``), so the answer can be a 408.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from mlcc_runtime.config import ConnectionLimits
+
+_TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: text/plain"
+              b"\r\nContent-Length: 38\r\n\r\nrequest headers did not arrive in time")
+
+
+def protocol_class(limits: ConnectionLimits, base: type[Any] = AutoHTTPProtocol) -> type[Any]:
+    """uvicorn's HTTP protocol (httptools, or h11 where httptools is missing) with the guards,
+    for ``uvicorn.Config(http=...)``."""
+
+    class GuardedProtocol(base):  # type: ignore[misc, valid-type]
+        _header_timer: asyncio.TimerHandle | None = None
+        _partial = False  # bytes of a request came while its headers are incomplete
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)
+            if limits.max_connections and len(self.connections) > limits.max_connections:
+                transport.close()  # type: ignore[attr-defined]
+                return
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self._waiting_for_headers():
+                self._partial = True
+                if self._header_timer is None:
+                    self._arm()
+            else:
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _waiting_for_headers(self) -> bool:
+            cycle = self.cycle
+            return cycle is None or cycle.response_complete
+
+        def _arm(self) -> None:
+            if limits.header_timeout > 0:
+                self._header_timer = self.loop.call_later(limits.header_timeout, self._expired)
+
+        def _disarm(self) -> None:
+            self._partial = False
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _expired(self) -> None:
+            self._header_timer = None
+            transport = self.transport
+            if not self._waiting_for_headers() or transport.is_closing():
+                return
+            if self._partial:
+                transport.write(_TIMED_OUT)
+            transport.close()
+
+    return GuardedProtocol
