@@ -52,7 +52,7 @@ def mlcc_cmd(source: str, work: Path) -> tuple[list[str], dict]:
     sha = subprocess.run(["git", "rev-parse", source], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.strip()
     dest = work / f"mlcc-src-{sha[:12]}"
-    if not (dest / "compiler" / "mlcc" / "cli.py").exists():
+    if not (dest / "compiler" / "mlcc" / "__init__.py").exists():
         dest.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(["git", "archive", sha, "compiler"], cwd=ROOT, capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)

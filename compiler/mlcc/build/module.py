@@ -27,7 +27,7 @@ def build_module(source: ModuleSource, environments: list[Environment], context:
     for env in environments:
         rendered = render(module, env)
         out.diagnostics += rendered.problems
-        if not rendered.problems:
+        if not rendered.failed:
             out.folders[f"{env.name}/{module.namespace}"] = folder_files(rendered.objects)
             out.applications[env.name] = (rendered.application.file_name, dump_yaml(rendered.application.obj))
             out.objects += len(rendered.objects)

@@ -16,7 +16,6 @@ from mlcc.frontend import loader
 from mlcc.frontend.environments import load_environments
 from mlcc.frontend.module import Module, load_module
 from mlcc.k8s.objects import Emitted
-from mlcc.k8s.verify import verify
 from mlcc.model.environment import Environment
 from mlcc.render import argocd
 from mlcc.render.module import render_module
@@ -89,14 +88,21 @@ def check_module(source: loader.ModuleSource, context: LintContext) -> tuple[Mod
     return module, without_ignored(diagnostics, ignored(module))
 
 
-def check(paths: list[Path], environments: Environments) -> Checked:
-    """Every module under `paths`, with the environments' own problems: all of them in one list."""
+def check(paths: list[Path], environments: Environments, render_too: bool = False) -> Checked:
+    """Every module under `paths`, with the environments' own problems: all of them in one list.
+
+    With `render_too`, each module without errors is also rendered and verified for every selected
+    environment, so a check reports all that `mlcc build` would (what `mlcc lint` does).
+    """
     sources, diagnostics = loader.discover(paths)
     modules = []
     for source in sources:
         module, problems = check_module(source, environments.context)
         modules.append(module)
         diagnostics.extend(problems)
+        if render_too and module.resources and not has_errors(problems):
+            for env in environments.selected:
+                diagnostics.extend(render(module, env, verified=False).problems)
     diagnostics = without_ignored(diagnostics, environments.context.ignore)
     return Checked(modules, environments.problems + unique(sorted(diagnostics, key=Diagnostic.sort_key)))
 
@@ -107,14 +113,25 @@ class Rendered:
 
     objects: list[Emitted]
     application: Emitted
-    problems: list[Diagnostic]
+    problems: list[Diagnostic]  # errors, and warnings about what the output leaves to the cluster
+
+    @property
+    def failed(self) -> bool:
+        return has_errors(self.problems)
 
 
-def render(module: Module, env: Environment) -> Rendered:
-    """Render a checked module (no errors) and verify every object it makes before anyone uses it."""
+def render(module: Module, env: Environment, verified: bool = True) -> Rendered:
+    """Render a checked module (no errors) and verify every object it makes before anyone uses it.
+
+    `verified=False` skips the output checks, for a lint that reports the module's problems, not
+    mlcc's own (the verified objects are what `mlcc build` writes).
+    """
     assert module.namespace is not None and module.resources  # checked modules have both
     objects, problems = render_module(module, env)
     namespace_at = module.resources[0].doc.locate(("metadata", "namespace"))
     application = argocd.emit(env, module.namespace, module.name, namespace_at)
-    problems += verify([*objects, application])
-    return Rendered(objects, application, problems)
+    if verified:
+        from mlcc.k8s.verify import verify  # loads the Kubernetes schemas: only when output is kept
+
+        problems += verify([*objects, application])
+    return Rendered(objects, application, without_ignored(problems, ignored(module)))

@@ -85,6 +85,6 @@ def _render(modules, env):
             continue
         rendered = render(module, env)
         diagnostics += rendered.problems
-        if not rendered.problems:
+        if not rendered.failed:
             items += rendered.objects
     return items, diagnostics

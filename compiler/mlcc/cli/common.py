@@ -64,12 +64,13 @@ def select_environments(args: argparse.Namespace, names: list[str] | None = None
         raise UsageError(str(exc)) from None
 
 
-def check(args: argparse.Namespace):
-    """Environments and modules, checked together: every problem of both in one list."""
+def check(args: argparse.Namespace, render_too: bool = False):
+    """Environments and modules, checked together: every problem of both in one list (with
+    `render_too`, also what rendering for each environment finds, as `mlcc build` would)."""
     from mlcc.build.pipeline import check as check_paths
 
     environments = select_environments(args)
-    return environments, check_paths(paths(args), environments)
+    return environments, check_paths(paths(args), environments, render_too)
 
 
 def checked_modules(args: argparse.Namespace):

@@ -12,6 +12,7 @@ def register(commands) -> None:
     add_paths(lint)
     add_overlays(lint)
     add_ignore(lint)
+    lint.add_argument("--env", action="append", default=None, metavar="NAME", help="check only for these environments (repeatable)")
     lint.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     lint.add_argument("--output", "-o", type=Path, help="write the report to a file instead of stdout")
     lint.add_argument("--no-entrypoint", action="store_true", help="skip the static check of the Python entry point")
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from mlcc.diagnostics import has_errors
     from mlcc.diagnostics.formats import FORMATTERS
 
-    _, result = check(args)
+    _, result = check(args, render_too=True)
     report = FORMATTERS[args.format](result.diagnostics, len(result.modules), result.sources)
     if args.output:
         args.output.write_text(report)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 
 class Severity(str, enum.Enum):
@@ -35,6 +34,8 @@ class Code:
 
 @cache
 def _explanation(code: str) -> str:
+    from importlib import resources  # ~15 ms to import: only a report that shows explanations pays
+
     return resources.files("mlcc").joinpath(f"data/explanations/{code}.md").read_text(encoding="utf-8")
 
 
@@ -91,6 +92,7 @@ _DECLARED = (
     # 7xx: environments
     Code("MLCC701", "invalid environment", E, ("frontend.environments",)),
     Code("MLCC702", "module cannot be rendered for this environment", E, ("render.module",)),
+    Code("MLCC703", "Secret that nothing creates", W, ("render.secrets",)),
     # 8xx: what a real cluster says (mlcc apply --dry-run=server)
     Code("MLCC801", "API server rejects the object", E, ("tools.dry_run",)),
     Code("MLCC802", "object not checked by the API server", N, ("tools.dry_run",)),

@@ -63,10 +63,30 @@ class EntryPoint(Strict):
     python_function: Annotated[str, Field(pattern=PYTHON_DOTTED)]
 
 
+class Serving(Strict):
+    """How the runtime serves this component (mlcc's extension; the defaults suit small models)."""
+
+    timeout_seconds: Annotated[int, Field(ge=0, le=3600)] = Field(
+        60, description="seconds one request may run before it answers 504; 0: no limit (routes and rollouts follow it)"
+    )
+    threads: Annotated[int, Field(ge=1, le=256)] = Field(
+        4, description="threads running the inference function concurrently"
+    )
+    max_body_bytes: ByteQuantity | None = Field(
+        None, description="largest request body accepted (413 above it); default: derived from the memory limit"
+    )
+
+
 class Inference(Strict):
     file_exchange: FileExchange | None = None
     model: ModelRef | None = None
     entry_point: EntryPoint
+    serving: Serving = Field(default_factory=Serving)
+    examples: Annotated[str, Field(pattern=RELATIVE_PATH, max_length=1024)] | None = Field(
+        None,
+        description="JSON file of example requests, relative to the module folder: the runtime warms up with "
+        "the first before it reports ready; all of them document the API and feed `mlcc run --smoke`",
+    )
 
 
 class MLService(Strict):

@@ -13,7 +13,8 @@ writes the same file under that key.
 
 from __future__ import annotations
 
-from mlcc.diagnostics import Location
+from mlcc.diagnostics import Diagnostic, Location
+from mlcc.k8s.references import created_secret, referenced_secrets
 from mlcc.model.environment import Environment, SecretStore
 from mlcc.frontend.module import Module
 from mlcc.k8s.objects import Emitted, Wave, meta
@@ -77,3 +78,41 @@ def _external_secret(module: Module, store: SecretStore, name: str, remote_key: 
             "dataFrom": [{"extract": {"key": remote_key or store.key_template.format(namespace=namespace, name=name)}}],
         },
     }
+
+
+def unprovided(module: Module, env: Environment, emitted: list[Emitted]) -> list[Diagnostic]:
+    """A warning for each Secret an object needs that nothing in the output creates: the pod or
+    route would wait for it (or serve without TLS) until someone makes it by hand."""
+    made = {name for item in emitted if (name := created_secret(item.obj))}
+    users: dict[str, tuple[str, Emitted]] = {}
+    for item in emitted:
+        for name, use in referenced_secrets(item.obj):
+            if name not in made:
+                users.setdefault(name, (use, item))
+    return [
+        Diagnostic(
+            "MLCC703",
+            f"{item.kind} '{item.name}' needs Secret '{name}' ({use}) in namespace '{module.namespace}', "
+            f"and nothing in environment '{env.name}' creates it",
+            item.source,
+            hint=_how_to_create(name, use, module.namespace or "", env),
+        )
+        for name, (use, item) in sorted(users.items())
+    ]
+
+
+def _how_to_create(name: str, use: str, namespace: str, env: Environment) -> str:
+    store = "give the environment a secret store (spec.secretStore), or carry a SealedSecret in the module, or run: "
+    if use == "basic auth":
+        # {SHA} is the one htpasswd hash both ingress-nginx (auth_basic) and Envoy Gateway accept;
+        # the file goes under `auth` (ingress-nginx) and `.htpasswd` (Envoy Gateway).
+        return store + (
+            f"htpasswd -nbs USER PASSWORD > auth && kubectl -n {namespace} create secret generic {name} "
+            f"--from-file=auth --from-file={ENVOY_HTPASSWD_KEY}=auth"
+        )
+    if use == "TLS":
+        return store + f"kubectl -n {namespace} create secret tls {name} --cert=tls.crt --key=tls.key"
+    return store + (
+        f"kubectl -n {namespace} create secret generic {name} "
+        "--from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=..."
+    )

@@ -1,0 +1,59 @@
+"""Which Secrets an object refers to, and which it makes: read from the objects as a cluster would.
+
+Only Secrets of the object's own namespace count: a Secret in another namespace (a CSI driver's
+node credentials in kube-system) belongs to the platform, not to a module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+INGRESS_AUTH_SECRET = "nginx.ingress.kubernetes.io/auth-secret"
+# Controllers that create a Secret named after the object (the ObjectBucketClaim's provisioner
+# writes its S3 keys there; the other two are what they are for).
+CREATES_SECRET = {"ExternalSecret", "SealedSecret", "ObjectBucketClaim"}
+
+
+def referenced_secrets(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(secret name, what uses it) for each Secret of its own namespace the object needs."""
+    kind, spec = obj.get("kind"), obj.get("spec") or {}
+    if kind == "Ingress":
+        auth = (obj["metadata"].get("annotations") or {}).get(INGRESS_AUTH_SECRET)
+        if auth and "/" not in auth:
+            yield auth, "basic auth"
+        for tls in spec.get("tls") or []:
+            if tls.get("secretName"):
+                yield tls["secretName"], "TLS"
+    elif kind == "SecurityPolicy":
+        users = (spec.get("basicAuth") or {}).get("users") or {}
+        if users.get("name") and not users.get("namespace"):
+            yield users["name"], "basic auth"
+    elif kind in ("Deployment", "StatefulSet", "DaemonSet", "Job"):
+        pod = ((spec.get("template") or {}).get("spec")) or {}
+        for container in [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]:
+            for var in container.get("env") or []:
+                ref = (var.get("valueFrom") or {}).get("secretKeyRef")
+                if ref and not ref.get("optional"):
+                    yield ref["name"], f"env {var['name']} of container {container['name']}"
+            for source in container.get("envFrom") or []:
+                ref = source.get("secretRef")
+                if ref and not ref.get("optional"):
+                    yield ref["name"], f"envFrom of container {container['name']}"
+        for volume in pod.get("volumes") or []:
+            secret = volume.get("secret")
+            if secret and not secret.get("optional"):
+                yield secret["secretName"], f"volume {volume['name']}"
+
+
+def created_secret(obj: dict[str, Any]) -> str | None:
+    """The Secret the object makes appear in its namespace, if any."""
+    kind = obj.get("kind")
+    if kind not in CREATES_SECRET:
+        return None
+    if kind == "ExternalSecret":
+        return ((obj.get("spec") or {}).get("target") or {}).get("name") or obj["metadata"]["name"]
+    if kind == "SealedSecret":
+        template = ((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}
+        return template.get("name") or obj["metadata"]["name"]
+    return obj["metadata"]["name"]
