@@ -28,7 +28,8 @@ def protocol_class(limits: ConnectionLimits, base: type[Any] = AutoHTTPProtocol)
 
     class GuardedProtocol(base):  # type: ignore[misc, valid-type]
         _header_timer: asyncio.TimerHandle | None = None
-        _partial = False  # bytes of a request came while its headers are incomplete
+        _partial = False  # bytes of a request came and its headers are not complete
+        _in_headers = False  # the parser is inside a request's head (httptools tells)
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)
@@ -41,10 +42,27 @@ def protocol_class(limits: ConnectionLimits, base: type[Any] = AutoHTTPProtocol)
             super().data_received(data)
             if self._waiting_for_headers():
                 self._partial = True
-                if self._header_timer is None:
-                    self._arm()
-            else:
+                self._arm()
+            elif not self._in_headers:
                 self._disarm()
+
+        # httptools' parser callbacks: the first byte of a request, also one pipelined behind
+        # a request still being answered, and the end of its head (h11 has no such callbacks;
+        # data_received covers it but for pipelining).
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._in_headers = self._partial = True
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._in_headers = False
+            self._disarm()
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if self._in_headers:
+                self._arm()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
@@ -55,7 +73,7 @@ def protocol_class(limits: ConnectionLimits, base: type[Any] = AutoHTTPProtocol)
             return cycle is None or cycle.response_complete
 
         def _arm(self) -> None:
-            if limits.header_timeout > 0:
+            if limits.header_timeout > 0 and self._header_timer is None:
                 self._header_timer = self.loop.call_later(limits.header_timeout, self._expired)
 
         def _disarm(self) -> None:
@@ -68,7 +86,7 @@ def protocol_class(limits: ConnectionLimits, base: type[Any] = AutoHTTPProtocol)
             self._header_timer = None
             transport = self.transport
             if not self._waiting_for_headers() or transport.is_closing():
-                return
+                return  # a request is being answered; its end re-arms the deadline
             if self._partial:
                 transport.write(_TIMED_OUT)
             transport.close()
