@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from clirun import mlcc_inprocess
-from compiler_support import CASES, ROOT
+from compiler_support import CASES, ENVIRONMENTS, ROOT
 
 from mlcc.diagnostics import CODES, Severity
 from mlcc.diagnostics.codes import RENUMBERED
@@ -76,14 +76,15 @@ def test_explain_an_unknown_code_is_a_usage_error_with_a_suggestion() -> None:
 
 def test_ignore_drops_a_warning_from_lint_and_build(tmp_path: Path) -> None:
     case = CASES / "601-602-unpublished"
-    run = mlcc_inprocess("lint", "--format", "json", case, cwd=CASES)
+    envs = ("--overlays", ENVIRONMENTS, "--ignore", "MLCC604")
+    run = mlcc_inprocess("lint", *envs, "--format", "json", case, cwd=CASES)
     assert sorted(d["code"] for d in run.json()) == ["MLCC601", "MLCC602"]
-    run = mlcc_inprocess("lint", "--format", "json", "--ignore", "MLCC601", case, cwd=CASES)
+    run = mlcc_inprocess("lint", *envs, "--format", "json", "--ignore", "MLCC601", case, cwd=CASES)
     assert [d["code"] for d in run.json()] == ["MLCC602"]
-    run = mlcc_inprocess("lint", "--format", "json", "--ignore", "mlcc601,MLCC602", case, cwd=CASES)
+    run = mlcc_inprocess("lint", *envs, "--format", "json", "--ignore", "mlcc601,MLCC602", case, cwd=CASES)
     assert (run.code, run.json()) == (0, [])
     out = tmp_path / "out"
-    run = mlcc_inprocess("build", "--ignore", "MLCC602", "-o", out, case, cwd=CASES)
+    run = mlcc_inprocess("build", *envs, "--ignore", "MLCC602", "-o", out, case, cwd=CASES)
     assert run.code == 0, run.text
     assert "MLCC601" in run.err and "MLCC602" not in run.err
 
@@ -100,14 +101,15 @@ def test_a_module_ignores_warnings_by_annotation_and_a_bad_list_is_located(tmp_p
     text = component.read_text()
     assert "metadata:\n" in text
     component.write_text(
-        text.replace("metadata:\n", "metadata:\n  annotations:\n    unified-platform.cs.hse.ru/mlcc-ignore: MLCC601, MLCC602\n", 1)
+        text.replace("metadata:\n", "metadata:\n  annotations:\n    unified-platform.cs.hse.ru/mlcc-ignore: MLCC601, MLCC602 MLCC604\n", 1)
     )
-    run = mlcc_inprocess("lint", "--format", "json", module, cwd=tmp_path)
+    envs = ("--overlays", ENVIRONMENTS)
+    run = mlcc_inprocess("lint", *envs, "--format", "json", module, cwd=tmp_path)
     assert (run.code, run.json()) == (0, [])
     component.write_text(
-        text.replace("metadata:\n", "metadata:\n  annotations:\n    unified-platform.cs.hse.ru/mlcc-ignore: MLCC601 MLCC306\n", 1)
+        text.replace("metadata:\n", "metadata:\n  annotations:\n    unified-platform.cs.hse.ru/mlcc-ignore: MLCC601 MLCC306 MLCC604\n", 1)
     )
-    run = mlcc_inprocess("lint", "--format", "json", module, cwd=tmp_path)
+    run = mlcc_inprocess("lint", *envs, "--format", "json", module, cwd=tmp_path)
     found = [(d["code"], Path(d["file"]).name, d["line"]) for d in run.json()]
     assert found == [("MLCC602", "boxes.yaml", 5), ("MLCC209", "component.yaml", 5)]
 

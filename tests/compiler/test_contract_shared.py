@@ -49,14 +49,18 @@ def test_the_distribution_lists_every_compiler_package_and_the_mapped_one():
     under compiler/mlcc/ that Python can import (as find_namespace gives them)."""
     tomllib = pytest.importorskip("tomllib")
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    assert setuptools["package-dir"] == {"": "compiler", "mlcc.model.docstring": "runtime-image/mlcc_runtime/docstring"}
+    assert setuptools["package-dir"] == {
+        "": "compiler",
+        "mlcc.model.docstring": "runtime-image/mlcc_runtime/docstring",
+        "mlcc.model.examples": "runtime-image/mlcc_runtime/examples",
+    }
     compiler = ROOT / "compiler"
     folders = {
         ".".join(d.relative_to(compiler).parts)
         for d in [compiler / "mlcc", *(compiler / "mlcc").rglob("*")]
         if d.is_dir() and all(part.isidentifier() for part in d.relative_to(compiler).parts)
     }
-    assert sorted(setuptools["packages"]) == sorted(folders | {"mlcc.model.docstring"})
+    assert sorted(setuptools["packages"]) == sorted(folders | {"mlcc.model.docstring", "mlcc.model.examples"})
 
 
 # --- lint and runtime agree --------------------------------------------------------------------

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from clirun import mlcc_inprocess
-from compiler_support import CASES, lint_case, run_mlcc
+from compiler_support import CASE_OPTIONS, CASES, lint_case, run_mlcc
 
 from mlcc.diagnostics import CODES
 
@@ -29,7 +29,7 @@ def _block(text: str, header_prefix: str) -> list[str]:
 
 
 def test_text_shows_location_source_line_caret_and_help():
-    run = run_mlcc("lint", "301-unknown-databox", cwd=CASES)
+    run = run_mlcc("lint", *CASE_OPTIONS, "301-unknown-databox", cwd=CASES)
     assert run.code == 1
     block = _block(run.out, "301-unknown-databox/component.yaml:31:")
     header = HEADER.match(block[0])
@@ -46,23 +46,23 @@ def test_text_shows_location_source_line_caret_and_help():
 
 
 def test_text_summary_counts_errors_warnings_and_modules():
-    run = run_mlcc("lint", "301-unknown-databox", "601-602-unpublished", cwd=CASES)
+    run = run_mlcc("lint", *CASE_OPTIONS, "301-unknown-databox", "601-602-unpublished", cwd=CASES)
     assert run.out.rstrip().splitlines()[-1] == "Found 3 errors and 2 warnings in 2 modules."
 
 
 def test_text_warning_only_run_exits_zero():
-    run = run_mlcc("lint", "601-602-unpublished", cwd=CASES)
+    run = run_mlcc("lint", *CASE_OPTIONS, "601-602-unpublished", cwd=CASES)
     assert run.code == 0
     assert "warning[MLCC601]" in run.out and "warning[MLCC602]" in run.out
 
 
 def test_text_clean_run_says_so():
-    run = run_mlcc("lint", "000-valid-module", cwd=CASES)
+    run = run_mlcc("lint", *CASE_OPTIONS, "000-valid-module", cwd=CASES)
     assert (run.code, run.out) == (0, "All checks passed (1 module).\n")
 
 
 def test_text_whole_file_diagnostic_has_no_caret_but_keeps_help():
-    run = run_mlcc("lint", "106-no-manifests", cwd=CASES)
+    run = run_mlcc("lint", *CASE_OPTIONS, "106-no-manifests", cwd=CASES)
     block = _block(run.out, "106-no-manifests/empty:")
     assert block[0].startswith("106-no-manifests/empty: error[MLCC106]: ")
     assert "^" not in "\n".join(block)
@@ -70,14 +70,14 @@ def test_text_whole_file_diagnostic_has_no_caret_but_keeps_help():
 
 
 def test_text_shows_the_line_of_an_invalid_utf8_byte():
-    run = run_mlcc("lint", "105-invalid-utf8", cwd=CASES)
+    run = run_mlcc("lint", *CASE_OPTIONS, "105-invalid-utf8", cwd=CASES)
     block = _block(run.out, "105-invalid-utf8/boxes.yaml:4:12:")
     assert block[2] == "4 |   name: caf\N{REPLACEMENT CHARACTER}"
     assert block[3] == "  |" + " " * 12 + "^"
 
 
 def test_text_python_entry_point_diagnostic_shows_the_def_line():
-    run = run_mlcc("lint", "504-async", cwd=CASES)
+    run = run_mlcc("lint", *CASE_OPTIONS, "504-async", cwd=CASES)
     block = _block(run.out, "504-async/pkg/predict.py:4:1:")
     assert block[2] == "4 | async def inference(parameters, inputs, output_fields, model_key, model=None):"
     assert block[3] == "  | " + "^" * len("async def inference")
@@ -120,14 +120,14 @@ def test_json_is_an_empty_list_when_clean():
 
 def test_output_option_writes_the_report_to_a_file(tmp_path):
     report = tmp_path / "report.json"
-    run = run_mlcc("lint", "--format", "json", "--output", report, "301-unknown-databox", cwd=CASES)
+    run = run_mlcc("lint", *CASE_OPTIONS, "--format", "json", "--output", report, "301-unknown-databox", cwd=CASES)
     assert run.code == 1 and run.out == ""
     assert [d["code"] for d in json.loads(report.read_text())] == ["MLCC301"] * 3
 
 
 @pytest.fixture(scope="module")
 def sarif():
-    run = run_mlcc("lint", "--format", "sarif", "301-unknown-databox", "106-no-manifests", "601-602-unpublished", cwd=CASES)
+    run = run_mlcc("lint", *CASE_OPTIONS, "--format", "sarif", "301-unknown-databox", "106-no-manifests", "601-602-unpublished", cwd=CASES)
     assert run.code == 1
     return run.json()
 
@@ -177,9 +177,9 @@ def test_sarif_results(sarif):
 def test_sarif_uris_are_uri_references(tmp_path):
     module = tmp_path / "my module"
     shutil.copytree(CASES / "301-unknown-databox", module)
-    relative = run_mlcc("lint", "--format", "sarif", "my module", cwd=tmp_path).json()
+    relative = run_mlcc("lint", *CASE_OPTIONS, "--format", "sarif", "my module", cwd=tmp_path).json()
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in relative["runs"][0]["results"]}
     assert uris == {"my%20module/apis.yaml", "my%20module/component.yaml"}
-    absolute = run_mlcc("lint", "--format", "sarif", module, cwd=tmp_path).json()
+    absolute = run_mlcc("lint", *CASE_OPTIONS, "--format", "sarif", module, cwd=tmp_path).json()
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in absolute["runs"][0]["results"]}
     assert uris == {(module / "apis.yaml").as_uri(), (module / "component.yaml").as_uri()}

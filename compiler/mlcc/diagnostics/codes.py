@@ -60,6 +60,7 @@ _DECLARED = (
     Code("MLCC207", "environment variable reserved by mlcc", E, ("rules.env",)),
     Code("MLCC208", "carried object fails its schema", E, ("frontend.manifests",)),
     Code("MLCC209", "invalid ignore list", E, ("rules.ignores",)),
+    Code("MLCC210", "invalid examples file", E, ("rules.examples",)),
     # 3xx: references between manifests
     Code("MLCC301", "unknown DataBox", E, ("rules.boxes", "rules.apis")),
     Code("MLCC302", "unknown connected box", E, ("rules.boxes",)),
@@ -85,10 +86,13 @@ _DECLARED = (
     Code("MLCC505", "docstring contract does not parse", E, ("rules.entrypoint",)),
     Code("MLCC506", "entry-point module has a syntax error", E, ("rules.entrypoint",)),
     Code("MLCC507", "inference function has no docstring", W, ("rules.entrypoint",)),
+    Code("MLCC508", "entry point not checked: code lives elsewhere", W, ("rules.entrypoint",)),
+    Code("MLCC509", "docstring line that nearly declares an input or output", W, ("rules.entrypoint",)),
     # 6xx: platform conventions
     Code("MLCC601", "MLComponent is not published", W, ("rules.apis",)),
     Code("MLCC602", "no DataBox file API", W, ("rules.apis",)),
     Code("MLCC603", "file API and file exchange see different parts of a box", W, ("rules.apis",)),
+    Code("MLCC604", "no example requests: warm-up is off", W, ("rules.examples",)),
     # 7xx: environments
     Code("MLCC701", "invalid environment", E, ("frontend.environments",)),
     Code("MLCC702", "module cannot be rendered for this environment", E, ("render.module",)),

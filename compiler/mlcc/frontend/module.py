@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from mlcc.diagnostics import Diagnostic
 from mlcc.frontend.loader import ModuleSource, load
@@ -20,6 +21,8 @@ class Module:
     # Names of manifests that failed validation: references to them are not
     # reported again as "unknown" (one mistake, one diagnostic).
     broken: set[tuple[str, str]] = field(default_factory=set)
+    # Files the manifests name (examples), read once: path relative to the module → text.
+    attached: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -69,4 +72,26 @@ def load_module(source: ModuleSource) -> tuple[Module, list[Diagnostic]]:
             module.add(item)
         elif isinstance(doc.kind, str) and isinstance(doc.name, str):
             module.broken.add((doc.kind, doc.name))
+    for component in module.mlcomponents:
+        name = component.obj.spec.ml_service.inference.examples
+        if name is not None and (text := read_attached(source.root, name)) is not None:
+            module.attached[name] = text
     return module, diagnostics
+
+
+# An attached file travels in a ConfigMap, which Kubernetes caps at 1 MiB with everything else.
+MAX_ATTACHED_BYTES = 512 * 1024
+
+
+def read_attached(root: Path, name: str) -> str | None:
+    """The text of a file a manifest names, relative to the module folder: None when it is outside
+    the folder, missing, too large or not UTF-8 (the rules say which)."""
+    path = root / name
+    try:
+        if not path.resolve().is_relative_to(root.resolve()) or not path.is_file():
+            return None
+        if path.stat().st_size > MAX_ATTACHED_BYTES:
+            return None
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

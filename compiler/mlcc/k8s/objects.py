@@ -20,7 +20,9 @@ class Wave(IntEnum):
     STORAGE = 0
     CONFIG = 1
     WORKLOAD = 2
-    ROUTE = 3
+    # A route's auth policy before the route: a route synced first would serve without auth.
+    AUTH = 3
+    ROUTE = 4
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Every rendered object is checked before anything is written.
 
 Kubernetes objects against the OpenAPI schemas of a pinned Kubernetes version
-(strict: unknown fields fail), custom objects against their vendored CRD
-schemas, pods against Pod Security "restricted". A failure here is a bug in
-mlcc, reported as MLCC901 at the manifest that produced the object.
+(strict: unknown fields fail), custom objects against their vendored upstream
+CRD schemas made strict the same way (kubeconform's strict mode), pods against
+Pod Security "restricted". A failure here is a bug in mlcc, reported as MLCC901
+at the manifest that produced the object.
 """
 
 from __future__ import annotations
@@ -27,9 +28,14 @@ CRD_SCHEMAS = {
     ("external-secrets.io/v1", "ExternalSecret"): "external-secrets.io/externalsecret_v1.json",
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): "gateway.networking.k8s.io/httproute_v1.json",
     ("bitnami.com/v1alpha1", "SealedSecret"): "bitnami.com/sealedsecret_v1alpha1.json",
+    ("gateway.envoyproxy.io/v1alpha1", "SecurityPolicy"): "gateway.envoyproxy.io/securitypolicy_v1alpha1.json",
 }
-# Custom kinds without a published schema here: checked for shape only.
-SHAPE_ONLY = {("gateway.envoyproxy.io/v1alpha1", "SecurityPolicy"), ("external-secrets.io/v1beta1", "ExternalSecret")}
+# Custom kinds and versions a current controller no longer serves: the API server would answer 404.
+UNSERVED = {
+    # External Secrets Operator 0.17.0 stopped serving v1beta1 ("v0.17.0 Stops serving v1beta1
+    # apis", its release notes); mlcc's own ExternalSecrets are v1, so clusters run 0.16 or later.
+    ("external-secrets.io/v1beta1", "ExternalSecret"): "external-secrets.io/v1",
+}
 
 
 def verify(items: list[Emitted]) -> list[Diagnostic]:
@@ -51,8 +57,8 @@ def check_object(obj: dict[str, Any]) -> list[str]:
     key = (obj.get("apiVersion"), obj.get("kind"))
     if key in CRD_SCHEMAS:
         problems = _crd_errors(obj, CRD_SCHEMAS[key])  # type: ignore[index]
-    elif key in SHAPE_ONLY:
-        problems = _shape_errors(obj)
+    elif key in UNSERVED:
+        problems = [f"{key[0]} {key[1]} is no longer served by its controller; use apiVersion {UNSERVED[key]}"]  # type: ignore[index]
     else:
         problems = _kubernetes_errors(obj)
     problems += _api_server_errors(obj)
@@ -295,7 +301,50 @@ def _crd_validator(schema_file: str):
 
     text = resources.files("mlcc").joinpath("data", "crd-schemas", schema_file).read_text()
     schema = json.loads(text)
+    # Every object carries these, whatever its CRD lists (the API server checks them for all
+    # kinds; metadata here is checked by _api_server_errors): a strict top level must admit them.
+    properties = {**_OBJECT_FIELDS, **schema.get("properties", {})}
+    schema = strict_schema({**schema, "properties": properties})
     return jsonschema.validators.validator_for(schema)(schema)
+
+
+_OBJECT_FIELDS = {"apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"}}
+
+
+_COMBINATORS = ("allOf", "anyOf", "oneOf")
+
+
+def strict_schema(schema: Any) -> Any:
+    """`schema` with `additionalProperties: false` on every object schema that lists `properties`
+    and says nothing about other fields (no `additionalProperties`, no
+    `x-kubernetes-preserve-unknown-fields`): what kubeconform's strict mode does to the lenient
+    catalog schemas. A field at the wrong level then fails here instead of being pruned by the
+    API server. Schemas whose properties are split over allOf/anyOf/oneOf branches stay open (a
+    strict branch would refuse the other branches' fields). Only schema positions are walked, so
+    a field that happens to be named `properties` is not mistaken for a schema."""
+    if not isinstance(schema, dict):
+        return schema
+    strict = dict(schema)
+    for key in ("properties", "patternProperties"):
+        if isinstance(schema.get(key), dict):
+            strict[key] = {name: strict_schema(sub) for name, sub in schema[key].items()}
+    for key in ("items", "additionalProperties", "not"):
+        if isinstance(schema.get(key), dict):
+            strict[key] = strict_schema(schema[key])
+    if isinstance(schema.get("items"), list):
+        strict["items"] = [strict_schema(sub) for sub in schema["items"]]
+    for key in _COMBINATORS:
+        if isinstance(schema.get(key), list):
+            strict[key] = [strict_schema(sub) for sub in schema[key]]
+    split = any(isinstance(b, dict) and "properties" in b for k in _COMBINATORS for b in schema.get(k, ()) or ())
+    if (
+        isinstance(schema.get("properties"), dict)
+        and "additionalProperties" not in schema
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+        and not split
+    ):
+        strict["additionalProperties"] = False
+    return strict
 
 
 def _shape_errors(obj: dict[str, Any]) -> list[str]:

@@ -16,6 +16,11 @@ from mlcc.model.common import DnsLabel, Strict
 from mlcc.model.quantity import ByteQuantity, CpuQuantity
 
 DIGEST_PIN = r"^.+@sha256:[a-f0-9]{64}$"
+HTTP_URL = r"^https?://"
+# Kubernetes label keys ([prefix/]name) and values, as the API server checks them.
+LABEL_KEY = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+LABEL_VALUE = r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"
+Port = Annotated[int, Field(ge=1, le=65535)]
 DEFAULT_RUNTIME_IMAGE = (
     "ghcr.io/mlcc/mlcc-runtime:0.1.0@sha256:0000000000000000000000000000000000000000000000000000000000000000"
 )
@@ -97,6 +102,25 @@ class CsiS3(S3Endpoint):
     node_secret_namespace: DnsLabel = "kube-system"
 
 
+class InClusterStore(Strict):
+    """The object store runs as pods of this cluster (Rook-Ceph RGW, NooBaa, MinIO, ...).
+
+    Modules then reach it through a Service, and CNIs such as Calico and Cilium check egress
+    after the Service address is translated to a pod's: the NetworkPolicy must name the store's
+    pods and the ports they listen on (not the Service's), which CIDR rules cannot do.
+    """
+
+    namespace: DnsLabel = Field(description="namespace the store's pods run in, e.g. rook-ceph")
+    pod_labels: Annotated[
+        dict[Annotated[str, Field(pattern=LABEL_KEY, max_length=317)], Annotated[str, Field(pattern=LABEL_VALUE, max_length=63)]],
+        Field(min_length=1),
+    ] = Field(description="labels of the store's pods, e.g. {app: rook-ceph-rgw, rook_object_store: <store>}")
+    ports: Annotated[list[Port], Field(min_length=1)] = Field(
+        default_factory=lambda: [8080],
+        description="ports the store's pods listen on (the Service's targetPort; Rook's RGW: 8080 behind a Service on 80)",
+    )
+
+
 class Storage(Strict):
     provider: Literal["obc", "csi-s3", "external"] = "obc"
     # How mountS3Box boxes reach the container: a CSI volume or an init-container sync.
@@ -104,6 +128,14 @@ class Storage(Strict):
     obc: Obc = Field(default_factory=Obc)
     csi_s3: CsiS3 | None = None
     external: S3Endpoint | None = None
+    in_cluster: InClusterStore | None = Field(
+        None, description="the store runs in this cluster: egress to its pods by selector instead of network.egressCidrs"
+    )
+    public_endpoint: Annotated[str, Field(pattern=HTTP_URL)] | None = Field(
+        None,
+        description="the S3 address clients outside the cluster use: file APIs sign their URLs for it "
+        "(required to publish a file API over an in-cluster store)",
+    )
 
     @model_validator(mode="after")
     def _provider_configured(self) -> "Storage":
@@ -149,8 +181,11 @@ class ArgoCD(Strict):
 
 
 class Network(Strict):
+    """Egress to what runs outside the cluster: object stores there, package registries.
+    An empty `egressCidrs` allows none (an in-cluster store is reached through storage.inCluster)."""
+
     egress_cidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"])
-    egress_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=lambda: [80, 443])
+    egress_ports: Annotated[list[Port], Field(min_length=1)] = Field(default_factory=lambda: [80, 443])
 
 
 class EnvironmentSpec(Strict):

@@ -89,3 +89,14 @@ _SCHEMA = WithJsonSchema(
 )
 CpuQuantity = Annotated[str, BeforeValidator(_cpu), _SCHEMA]
 ByteQuantity = Annotated[str, BeforeValidator(_bytes), _SCHEMA]
+
+
+_UNITS = (("Ti", 2**40), ("T", 10**12), ("Gi", 2**30), ("G", 10**9), ("Mi", 2**20), ("M", 10**6), ("Ki", 2**10), ("k", 10**3))
+
+
+def format_bytes(amount: int) -> str:
+    """A byte count as a quantity in the largest unit that writes it exactly (8000000000 → 8G)."""
+    for suffix, factor in _UNITS:
+        if amount >= factor and amount % factor == 0:
+            return f"{amount // factor}{suffix}"
+    return str(amount)

@@ -21,6 +21,7 @@ def service_name(box: str) -> str:
 
 
 def emit(module: Module, api: Resource[APIComponent], env: Environment, provider: StorageProvider) -> list[Emitted]:
+    """The file API's objects (raises StorageError when the store cannot serve outside clients)."""
     box = module.databox(api.obj.spec.data_box.name)  # type: ignore[union-attr]
     name, namespace = service_name(box.name), api.obj.metadata.namespace
     access = provider.access(box, "MLCC_BOX_BUCKET")
@@ -29,7 +30,8 @@ def emit(module: Module, api: Resource[APIComponent], env: Environment, provider
         "name": "files",
         "image": env.spec.runtime.image,
         "command": ["mlcc-runtime", "files", "--port", str(PORT), "--box", f"{box.name}={access.url()}"],
-        "env": [*access.env, {"name": "MLCC_USER_HEADER", "value": identity_header(api, env)}],
+        # The pre-signed URLs are for clients outside the cluster: signed for the address they use.
+        "env": [*access.env, *provider.presigning_env(), {"name": "MLCC_USER_HEADER", "value": identity_header(api, env)}],
         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
         "resources": resources("250m", "128Mi", env),
         **workload.probes(),
@@ -41,4 +43,5 @@ def emit(module: Module, api: Resource[APIComponent], env: Environment, provider
         Emitted(workload.service_account(name, namespace, module.name, COMPONENT), where, Wave.CONFIG),
         Emitted(workload.service(name, namespace, module.name, COMPONENT, PORT), where, Wave.CONFIG),
         Emitted(workload.deployment(name, namespace, module.name, COMPONENT, env, [container], volumes), where, Wave.WORKLOAD),
+        *(Emitted(b, where, Wave.WORKLOAD) for b in workload.disruption_budget(name, namespace, module.name, COMPONENT, env)),
     ]

@@ -10,7 +10,8 @@ from mlcc.frontend.manifests import Resource
 from mlcc.model import APIComponent, MLComponent
 from mlcc.frontend.module import Module
 from mlcc.model.container import SCRATCH
-from mlcc.model.quantity import parse_quantity
+from mlcc.model.quantity import format_bytes, parse_quantity
+from mlcc.model.serving import max_input_bytes, scratch_bytes, termination_grace
 from mlcc.render import workload
 from mlcc.k8s.objects import Emitted, Wave, bounded, content_hash, meta
 from mlcc.render.providers import Providers
@@ -33,6 +34,7 @@ def emit(module: Module, component: Resource[MLComponent], env: Environment, pro
         Emitted(config, where, Wave.CONFIG, stem=f"configmap-{name}-runtime"),
         Emitted(workload.service(name, namespace, module.name, COMPONENT, component.obj.spec.service_port), where, Wave.CONFIG),
         Emitted(_deployment(module, component, env, providers, config_name), where, Wave.WORKLOAD),
+        *(Emitted(b, where, Wave.WORKLOAD) for b in workload.disruption_budget(name, namespace, module.name, COMPONENT, env)),
     ]
 
 
@@ -70,6 +72,8 @@ def _runtime_config(module: Module, component: Resource[MLComponent], env: Envir
         box = module.databox(file_box.box_ref.s3_box_name)
         data["MLCC_FILES_PATH"] = inference.file_exchange.inference_files_path  # type: ignore[union-attr]
         data["MLCC_FILES_PREFIX"] = provider.access(box, "MLCC_FILES_BUCKET").key_prefix(file_box.box_ref.sub_path)
+        # The download cap of one request, as the scratch volume below is sized from it.
+        data["MLCC_MAX_INPUT_BYTES"] = str(max_input_bytes(component.obj, box.obj))
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}, "data": dict(sorted(data.items()))}
 
 
@@ -104,15 +108,18 @@ def _deployment(module: Module, component: Resource[MLComponent], env: Environme
                 mount["subPath"] = box.mount_s3_box.sub_path
             mounts.append(mount)
         else:
-            volumes.append({"name": volume, "emptyDir": {}})
+            # The sync copies (part of) the box: it never holds more than the box's capacity.
+            volumes.append({"name": volume, "emptyDir": {"sizeLimit": databox.obj.spec.s3_default_storage.capacity}})
             mounts.append({"name": volume, "mountPath": box.path, "readOnly": True})
             init_containers.append(_sync_container(env, provider, databox, box, volume))
 
     file_box = _file_box(component)
     if file_box is not None:
-        access = provider.access(module.databox(file_box.box_ref.s3_box_name), "MLCC_FILES_BUCKET")
+        exchange_box = module.databox(file_box.box_ref.s3_box_name)
+        access = provider.access(exchange_box, "MLCC_FILES_BUCKET")
         container_env += access.env
-        volumes.append({"name": "inference-files", "emptyDir": {}})
+        scratch = format_bytes(scratch_bytes(component.obj, exchange_box.obj))
+        volumes.append({"name": "inference-files", "emptyDir": {"sizeLimit": scratch}})
         mounts.append({"name": "inference-files", "mountPath": spec.ml_service.inference.file_exchange.inference_files_path})
 
     container_env += [e.model_dump(by_alias=True) for e in spec.env]
@@ -128,7 +135,8 @@ def _deployment(module: Module, component: Resource[MLComponent], env: Environme
         "securityContext": container_security_context(),
         "volumeMounts": mounts,
     }
-    return workload.deployment(name, namespace, module.name, COMPONENT, env, [container], volumes, init_containers)
+    grace = termination_grace(component.obj)  # drain + inference timeout + the runtime's margin
+    return workload.deployment(name, namespace, module.name, COMPONENT, env, [container], volumes, init_containers, grace)
 
 
 def _sync_container(env: Environment, provider: StorageProvider, databox, box, volume: str) -> dict:

@@ -8,7 +8,9 @@ from mlcc.frontend.manifests import Resource
 from mlcc.frontend.module import Module
 from mlcc.model import APIComponent
 from mlcc.render import fileapi, mlcomponent, namespace, secrets
+from mlcc.model.serving import route_timeout
 from mlcc.render.providers.routes.contract import RouteError, Target
+from mlcc.render.providers.storage.contract import StorageError
 from mlcc.k8s.objects import Emitted
 from mlcc.render.providers import providers_for
 
@@ -23,7 +25,7 @@ def render_module(module: Module, env: Environment) -> tuple[list[Emitted], list
     providers = providers_for(env)
     published = {a.obj.spec.ml_component.name for a in module.apicomponents if a.obj.spec.published and a.obj.spec.ml_component}
     published |= {a.obj.spec.data_box.name for a in module.apicomponents if a.obj.spec.published and a.obj.spec.data_box}
-    emitted = namespace.emit(module, env, published, providers.routes.controller_namespace())
+    emitted = namespace.emit(module, env, published, providers.routes.controller_namespace(), providers.storage.egress())
     emitted += secrets.emit(module, env, providers.storage.shared_credentials())
     for box in module.databoxes:
         emitted += providers.storage.objects(box, module.name)
@@ -33,7 +35,11 @@ def render_module(module: Module, env: Environment) -> tuple[list[Emitted], list
         if not api.obj.spec.published or api.obj.spec.experiment_pipeline:
             continue  # unpublished APIs get no route
         if api.obj.spec.data_box:
-            emitted += fileapi.emit(module, api, env, providers.storage)
+            try:
+                emitted += fileapi.emit(module, api, env, providers.storage)
+            except StorageError as exc:
+                problems.append(_cannot(env, f"APIComponent '{api.name}' publishes a file API: {exc}", api.doc.locate(("spec", "dataBox", "name"))))
+                continue
         try:
             emitted += providers.routes.objects(module, api, _target(module, api))
         except RouteError as exc:
@@ -49,7 +55,8 @@ def _target(module: Module, api: Resource[APIComponent]) -> Target:
         box = spec.data_box.name
         return Target(fileapi.service_name(box), fileapi.PORT, f"/{namespace}/{spec.route_path}/{box}", f"/files/{box}")
     component = module.mlcomponent(spec.ml_component.name)  # type: ignore[union-attr]
-    return Target(component.name, component.obj.spec.service_port, f"/{namespace}/{spec.route_path}", "")
+    # The proxy waits as long as the runtime lets the function run (and a little more).
+    return Target(component.name, component.obj.spec.service_port, f"/{namespace}/{spec.route_path}", "", route_timeout(component.obj))
 
 
 def _unsupported(module: Module, env: Environment):

@@ -14,7 +14,10 @@ PSS = {
 }
 
 
-def emit(module: Module, env: Environment, published_components: set[str], route_controller: str) -> list[Emitted]:
+def emit(
+    module: Module, env: Environment, published_components: set[str], route_controller: str, store_egress: list[dict]
+) -> list[Emitted]:
+    """`store_egress`: the storage provider's egress rules to an in-cluster store."""
     namespace = module.namespace
     where = module.resources[0].doc.locate(("metadata", "namespace"))
     ns = {
@@ -23,7 +26,10 @@ def emit(module: Module, env: Environment, published_components: set[str], route
         "metadata": meta(namespace, None, module.name, "namespace"),
     }
     ns["metadata"]["labels"].update(PSS)
-    policies = [_default_deny(namespace, module.name), _allow_dns(namespace, module.name), _allow_egress(namespace, module.name, env)]
+    policies = [_default_deny(namespace, module.name), _allow_dns(namespace, module.name)]
+    egress = _allow_egress(namespace, module.name, env, store_egress)
+    if egress is not None:
+        policies.append(egress)
     if published_components:
         policies.append(_allow_from_gateway(namespace, module.name, route_controller))
     return [Emitted(ns, where, Wave.NAMESPACE, keeps_data=True)] + [Emitted(p, where, Wave.POLICY) for p in policies]
@@ -61,24 +67,21 @@ def _allow_dns(namespace: str, module: str) -> dict:
     )
 
 
-def _allow_egress(namespace: str, module: str, env: Environment) -> dict:
-    """Object storage and package registries live outside the cluster network the policy can name."""
+def _allow_egress(namespace: str, module: str, env: Environment, store_egress: list[dict]) -> dict | None:
+    """Egress to the object store and package registries: by selector to a store inside the
+    cluster, by CIDR to what lies outside it (a CIDR rule cannot name pods the CNI manages)."""
     network = env.spec.network
-    return _policy(
-        "allow-egress-storage",
-        namespace,
-        module,
-        {
-            "podSelector": {},
-            "policyTypes": ["Egress"],
-            "egress": [
-                {
-                    "to": [{"ipBlock": {"cidr": cidr}} for cidr in network.egress_cidrs],
-                    "ports": [{"protocol": "TCP", "port": port} for port in network.egress_ports],
-                }
-            ],
-        },
-    )
+    rules = list(store_egress)
+    if network.egress_cidrs:  # an empty `to` would allow every destination
+        rules.append(
+            {
+                "to": [{"ipBlock": {"cidr": cidr}} for cidr in network.egress_cidrs],
+                "ports": [{"protocol": "TCP", "port": port} for port in network.egress_ports],
+            }
+        )
+    if not rules:
+        return None
+    return _policy("allow-egress-storage", namespace, module, {"podSelector": {}, "policyTypes": ["Egress"], "egress": rules})
 
 
 def _allow_from_gateway(namespace: str, module: str, controller: str) -> dict:

@@ -1,8 +1,9 @@
-"""The objects every mlcc workload is made of: ServiceAccount, Service, Deployment, probes.
+"""The objects every mlcc workload is made of: ServiceAccount, Service, Deployment, probes,
+and with two replicas or more a PodDisruptionBudget.
 
 The inference service and the file API differ only in their containers; the
-rest (no token, restricted pods, rolling without downtime, named http port)
-is decided once here.
+rest (no token, restricted pods, rolling without downtime, named http port,
+replicas spread over nodes) is decided once here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from typing import Any
 from mlcc.model.environment import Environment
 from mlcc.k8s.objects import meta, selector
 from mlcc.k8s.security import pod_security_context
+
+# What the kubelet gives a pod between SIGTERM and SIGKILL unless a workload needs longer
+# (Kubernetes' own default).
+DEFAULT_GRACE_SECONDS = 30
+HOSTNAME = "kubernetes.io/hostname"
 
 
 def service_account(name: str, namespace: str, module: str, component: str) -> dict[str, Any]:
@@ -45,14 +51,18 @@ def deployment(
     containers: list[dict[str, Any]],
     volumes: list[dict[str, Any]],
     init_containers: list[dict[str, Any]] | None = None,
+    grace_seconds: int = DEFAULT_GRACE_SECONDS,
 ) -> dict[str, Any]:
+    """`grace_seconds`: how long the containers may take to stop after SIGTERM."""
     pod: dict[str, Any] = {
         "serviceAccountName": name,
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
         "securityContext": pod_security_context(env.spec.runtime.uid),
-        "terminationGracePeriodSeconds": 30,
+        "terminationGracePeriodSeconds": grace_seconds,
     }
+    if env.spec.replicas >= 2:
+        pod["topologySpreadConstraints"] = [_spread(name, component)]
     if init_containers:
         pod["initContainers"] = init_containers
     pod["containers"] = containers
@@ -69,6 +79,44 @@ def deployment(
             "template": {"metadata": {"labels": meta(name, None, module, component)["labels"]}, "spec": pod},
         },
     }
+
+
+def _spread(name: str, component: str) -> dict[str, Any]:
+    """Replicas on different nodes where the scheduler can: one node going down (or drained)
+    then takes one replica, not all. maxSkew 1 over hostnames asks for an even spread;
+    ScheduleAnyway keeps it a preference, so a cluster with fewer nodes than replicas (dev,
+    a node drained for an upgrade) still runs them all instead of leaving pods Pending.
+    `matchLabelKeys: [pod-template-hash]` counts only pods of the same revision, so a rollout's
+    new pods spread among themselves rather than around the old ones about to go."""
+    return {
+        "maxSkew": 1,
+        "topologyKey": HOSTNAME,
+        "whenUnsatisfiable": "ScheduleAnyway",
+        "labelSelector": {"matchLabels": selector(name, component)},
+        "matchLabelKeys": ["pod-template-hash"],
+    }
+
+
+def disruption_budget(name: str, namespace: str, module: str, component: str, env: Environment) -> list[dict[str, Any]]:
+    """A PodDisruptionBudget for a workload of two replicas or more (none below: a budget for a
+    single pod would block every node drain): voluntary evictions (node drains, cluster
+    upgrades, the autoscaler) take at most one of its pods at a time, so it keeps serving.
+    `unhealthyPodEvictionPolicy: AlwaysAllow` lets a drain evict a pod that is not ready anyway
+    (crash-looping, a failed warm-up), so a broken replica never blocks node maintenance."""
+    if env.spec.replicas < 2:
+        return []
+    return [
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": meta(name, namespace, module, component),
+            "spec": {
+                "maxUnavailable": 1,
+                "selector": {"matchLabels": selector(name, component)},
+                "unhealthyPodEvictionPolicy": "AlwaysAllow",
+            },
+        }
+    ]
 
 
 def probes(startup: bool = False) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from mlcc.diagnostics import Diagnostic, Severity
 from mlcc.frontend.module import Module
-from mlcc.rules import apis, boxes, entrypoint, env, ignores, names, paths, registries
+from mlcc.rules import apis, boxes, entrypoint, env, examples, ignores, names, paths, registries
 from mlcc.rules.context import LintContext
 
 Rule = Callable[[Module, LintContext], Iterable[Diagnostic]]
@@ -20,12 +20,23 @@ RULES: tuple[Rule, ...] = (
     apis.check,
     registries.check,
     entrypoint.check,
+    examples.check,
     ignores.check,
 )
 
 
+# Rules that report what no manifest of the module defines (a DataBox, an MLComponent, an API for
+# them). When a manifest file did not parse, what it defines is unknown, and those reports would be
+# false ("no MLComponent is defined" when its file has a wrong indentation): one mistake, one
+# diagnostic. Only these are skipped, not the whole module: the rules that judge each manifest on
+# its own (names, paths, env, the entry point) still report the parsed files' real problems, and the
+# skipped ones run again once the file parses.
+NEED_EVERY_FILE: tuple[Rule, ...] = (boxes.check, apis.check)
+
+
 def run(module: Module, context: LintContext) -> list[Diagnostic]:
-    return [d for rule in RULES for d in rule(module, context)]
+    rules = [r for r in RULES if r not in NEED_EVERY_FILE] if module.source.unread else RULES
+    return [d for rule in rules for d in rule(module, context)]
 
 
 def without_ignored(diagnostics: list[Diagnostic], codes: frozenset[str]) -> list[Diagnostic]:

@@ -8,6 +8,8 @@ the runtime taken from the installed `mlcc-runtime` (the `copy` injection path).
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import secrets
 import shutil
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +26,8 @@ from typing import Any, Callable
 
 from mlcc.model.environment import Environment, Routes, Storage
 from mlcc.tools.local import storage
-from mlcc.tools.local.gateway import Gateway, GatewayError, routes_from_ingresses
+from mlcc.model.examples import Example, parse_examples
+from mlcc.tools.local.gateway import Gateway, GatewayError, Route, routes_from_ingresses
 from mlcc.tools.local.kube import ObjectStore, command_of, container_env
 from mlcc.frontend.module import Module
 from mlcc.k8s.objects import Emitted
@@ -35,6 +39,18 @@ LOCAL_USER = "developer"
 
 class RunError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class SmokeResult:
+    component: str
+    example: str
+    status: int  # the HTTP status; 0 when no answer came
+    body: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
 
 
 def local_environment(env: Environment) -> Environment:
@@ -58,6 +74,8 @@ class Session:
     objects: list[Emitted]
     say: Callable[[str], None] = print
     credentials: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Where the developer's code is when not in the module folder (`mlcc run --code DIR`).
+    code: Path | None = None
     processes: list[Process] = field(default_factory=list)
     workdir: Path | None = None
     s3: storage.LocalS3 | None = None
@@ -116,11 +134,16 @@ class Session:
         volumes = {v["name"]: self.workdir / name / v["name"] for v in pod.get("volumes", [])}
         for folder in volumes.values():
             folder.mkdir(parents=True, exist_ok=True)
+        for volume in pod.get("volumes", []):
+            if "configMap" in volume:  # a ConfigMap volume: one file per key, as the kubelet writes it
+                for key, text in store.config_maps.get(volume["configMap"]["name"], {}).items():
+                    (volumes[volume["name"]] / key).write_text(text, encoding="utf-8")
         for init in pod.get("initContainers", []):
             if init["name"].startswith("sync-"):
                 self._run_sync(init, store, volumes)
         container = pod["containers"][0]
-        paths = _path_map(container, volumes, self.env.spec.runtime.app_root, self.module.source.root)
+        code = self.code if self.code is not None else self.module.source.root
+        paths = _path_map(container, volumes, self.env.spec.runtime.app_root, code)
         env = {k: _local_path(v, paths) for k, v in container_env(container, store).items()}
         port = storage.free_port()
         env.pop("PYTHONPATH", None)  # the installed runtime stands in for the copied one
@@ -173,15 +196,52 @@ class Session:
                 self.say(f"basic auth {secret}: user '{user}', password '{password}'")
         for route in routes:
             self.say(f"route {base}{route.prefix}/ → {route.service}")
-        first = next((r for r in routes if not r.internal_prefix), None)
-        if first is not None:
-            user, password = next(iter(self.credentials.get(first.credentials or "", {LOCAL_USER: ""}).items()))
-            auth = f"-u {user}:{password} " if first.credentials else ""
-            self.say(
-                f"try: curl -sL {auth}-H 'Content-Type: application/json' {base}{first.prefix}/predict "
-                "-d '{\"inputs\": [...]}'"
-            )
+        for route in (r for r in routes if not r.internal_prefix):
+            examples = self.examples().get(route.service, [])
+            body = json.dumps(examples[0].request) if examples else '{"inputs": [...]}'
+            self.say(f"try: curl -sL {self._curl_auth(route)}-H 'Content-Type: application/json' "
+                     f"{base}{route.prefix}/predict -d '{body}'")
         self.say("press Ctrl-C to stop")
+
+    def _curl_auth(self, route: Route) -> str:
+        if not route.credentials:
+            return ""
+        user, password = next(iter(self.credentials.get(route.credentials, {LOCAL_USER: ""}).items()))
+        return f"-u {user}:{password} "
+
+    def examples(self) -> dict[str, list[Example]]:
+        """Each MLComponent's example requests (by the name of its Service), as the runtime reads them."""
+        found = {}
+        for component in self.module.mlcomponents:
+            name = component.obj.spec.ml_service.inference.examples
+            if name is not None and name in self.module.attached:
+                found[component.name] = parse_examples(self.module.attached[name])
+        return found
+
+    def smoke(self) -> list[SmokeResult]:
+        """Every example through the gateway's `/predict` of its component, as a client calls it."""
+        assert self.gateway is not None
+        results = []
+        for route in (r for r in self.gateway.routes if not r.internal_prefix):
+            users = self.credentials.get(route.credentials or "", {})
+            headers = {"Content-Type": "application/json"}
+            if users:
+                user, password = next(iter(users.items()))
+                headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+            for example in self.examples().get(route.service, []):
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{self.gateway.port}{route.prefix}/predict",
+                    data=json.dumps(example.request).encode(), headers=headers, method="POST",
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=READY_TIMEOUT) as response:
+                        status, text = response.status, response.read().decode(errors="replace")
+                except urllib.error.HTTPError as exc:
+                    status, text = exc.code, exc.read().decode(errors="replace")
+                except OSError as exc:
+                    status, text = 0, str(exc)
+                results.append(SmokeResult(route.service, example.name, status, text))
+        return results
 
     # --- stop -------------------------------------------------------------------
 
@@ -221,9 +281,11 @@ def load_credentials(path: Path | None, wanted: set[str]) -> dict[str, dict[str,
     return found
 
 
-def _path_map(container: dict[str, Any], volumes: dict[str, Path], app_root: str, module_root: Path) -> dict[str, Path]:
+def _path_map(container: dict[str, Any], volumes: dict[str, Path], app_root: str, code_root: Path) -> dict[str, Path]:
+    """Container paths → local folders: each volume's, and the app root → the folder of the code
+    (the module folder, or `--code DIR`), as the developer's image holds it."""
     paths = {m["mountPath"]: volumes[m["name"]] for m in container.get("volumeMounts", []) if m["name"] in volumes}
-    paths[app_root] = module_root.resolve()
+    paths[app_root] = code_root.resolve()
     return paths
 
 

@@ -29,6 +29,7 @@ class Target:
     port: int
     external_prefix: str  # /<namespace>/<path>[/<box>]
     internal_prefix: str  # what the backend sees instead
+    timeout: int | None = None  # seconds the proxy waits for the answer; None: the controller's default
 
 
 class RouteProvider(Protocol):

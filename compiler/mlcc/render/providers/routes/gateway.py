@@ -21,9 +21,11 @@ class GatewayRoutes:
 
     def objects(self, module: Module, api: Resource[APIComponent], target: Target) -> list[Emitted]:
         where = api.doc.locate(("spec", "restfulApi", "path"))
+        # The SecurityPolicy syncs a wave before its HTTPRoute: Envoy Gateway serves a route as
+        # soon as it is accepted, and until a policy targets it, without auth.
         return [
+            Emitted(_security_policy(module, api, self.env), where, Wave.AUTH),
             Emitted(_http_route(module, api, self.env, target), where, Wave.ROUTE),
-            Emitted(_security_policy(module, api, self.env), where, Wave.ROUTE),
         ]
 
     def controller_namespace(self) -> str:
@@ -35,26 +37,25 @@ def _http_route(module: Module, api: Resource[APIComponent], env: Environment, t
     parent = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway.name, "namespace": gateway.namespace}  # type: ignore[union-attr]
     if gateway.section_name:  # type: ignore[union-attr]
         parent["sectionName"] = gateway.section_name  # type: ignore[union-attr]
+    rule: dict = {
+        "matches": [{"path": {"type": "PathPrefix", "value": t.external_prefix}}],
+        "filters": [
+            {
+                "type": "URLRewrite",
+                "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": t.internal_prefix or "/"}},
+            }
+        ],
+        "backendRefs": [{"name": t.service, "port": t.port}],
+    }
+    if t.timeout is not None:
+        # Without it Envoy Gateway keeps Envoy's route timeout of 15 s and cuts requests the
+        # runtime still allows.
+        rule["timeouts"] = {"request": f"{t.timeout}s"}
     return {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "HTTPRoute",
         "metadata": meta(api.name, api.obj.metadata.namespace, module.name, "route"),
-        "spec": {
-            "parentRefs": [parent],
-            "hostnames": [env.spec.domain],
-            "rules": [
-                {
-                    "matches": [{"path": {"type": "PathPrefix", "value": t.external_prefix}}],
-                    "filters": [
-                        {
-                            "type": "URLRewrite",
-                            "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": t.internal_prefix or "/"}},
-                        }
-                    ],
-                    "backendRefs": [{"name": t.service, "port": t.port}],
-                }
-            ],
-        },
+        "spec": {"parentRefs": [parent], "hostnames": [env.spec.domain], "rules": [rule]},
     }
 
 
@@ -68,10 +69,15 @@ def _security_policy(module: Module, api: Resource[APIComponent], env: Environme
         service = env.spec.routes.gateway.ext_auth_service  # type: ignore[union-attr]
         if service is None:
             raise RouteError(f"environment '{env.name}' needs routes.gateway.extAuthService for OIDC on Gateway API")
+        # headersToBackend belongs to the HTTP service (extAuth.http), as in the upstream CRD: at
+        # the extAuth level a strict API server refuses it and a pruning one drops it, so the
+        # user header would never reach the runtime.
         spec["extAuth"] = {
-            "http": {"backendRefs": [{"name": service.name, "namespace": service.namespace, "port": service.port}]},
+            "http": {
+                "backendRefs": [{"name": service.name, "namespace": service.namespace, "port": service.port}],
+                "headersToBackend": [oidc.user_header],
+            },
             "headersToExtAuth": ["cookie", "authorization"],
-            "headersToBackend": [oidc.user_header],
         }
     return {
         "apiVersion": "gateway.envoyproxy.io/v1alpha1",

@@ -31,6 +31,10 @@ def _ingress(module: Module, api: Resource[APIComponent], env: Environment, t: T
         "nginx.ingress.kubernetes.io/rewrite-target": f"{t.internal_prefix}/$2",
         "nginx.ingress.kubernetes.io/proxy-body-size": MAX_BODY,
     }
+    if t.timeout is not None:
+        # ingress-nginx waits 60 s by default for the backend to read the request and answer.
+        annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] = str(t.timeout)
+        annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"] = str(t.timeout)
     if auth.basic:
         annotations.update(
             {

@@ -4,7 +4,8 @@ A provider turns a DataBox into the objects that create its storage, and tells c
 reach it: `access` gives S3 coordinates as container env vars (for copy boxes, init-container
 syncs and the file API); `volume` gives a CSI volume when the provider can mount a box directly;
 `shared_credentials` names the Secret every module needs when boxes live in a bucket the
-environment owns.
+environment owns; `egress` gives the NetworkPolicy egress rules that reach an in-cluster store;
+`presigning_env` tells the file API which address to sign its URLs for.
 """
 
 from __future__ import annotations
@@ -15,8 +16,15 @@ from typing import Any, Protocol
 from mlcc.frontend.manifests import Resource
 from mlcc.k8s.objects import Emitted
 from mlcc.model import DataBox
-from mlcc.model.environment import Environment
+from mlcc.model.environment import Environment, Storage
 from mlcc.render.providers.base import EnvVar, secret_env, value_env
+
+# The runtime's file API signs its URLs for this address instead of AWS_ENDPOINT_URL_S3.
+PUBLIC_ENDPOINT_VAR = "MLCC_S3_PUBLIC_ENDPOINT"
+
+
+class StorageError(ValueError):
+    """The environment's store cannot serve what the module asks for."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,13 @@ class StorageProvider(Protocol):
     def shared_credentials(self) -> SharedCredentials | None:
         """The credentials Secret of a bucket the environment owns; None when each box brings its own."""
 
+    def egress(self) -> list[dict[str, Any]]:
+        """NetworkPolicy egress rules that reach the store's pods when it runs in the cluster
+        ([] for a store outside it: the environment's network CIDRs cover that)."""
+
+    def presigning_env(self) -> tuple[EnvVar, ...]:
+        """What the file API needs to sign URLs outside clients can use (raises StorageError)."""
+
 
 def shared_bucket_access(endpoint: str, bucket: str, region: str, secret: str, prefix: str, bucket_var: str) -> BoxAccess:
     """Access to a box kept under a prefix of a bucket the environment names."""
@@ -83,3 +98,43 @@ def shared_bucket_access(endpoint: str, bucket: str, region: str, secret: str, p
         bucket_var=bucket_var,
         prefix=prefix,
     )
+
+
+def in_cluster_egress(storage: Storage) -> list[dict[str, Any]]:
+    """Egress to an in-cluster store, by namespace and pod labels, on the ports its pods listen on.
+
+    Calico and Cilium evaluate egress after kube-proxy (or Cilium's socket load balancer) has
+    translated the Service address to a pod address and target port: a rule must name the pods
+    and their port (Rook's RGW: 8080 behind a Service on 80). A CIDR rule does not help either:
+    Cilium's CIDR rules never select pods it manages.
+    """
+    store = storage.in_cluster
+    if store is None:
+        return []
+    return [
+        {
+            "to": [
+                {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": store.namespace}},
+                    "podSelector": {"matchLabels": dict(sorted(store.pod_labels.items()))},
+                }
+            ],
+            "ports": [{"protocol": "TCP", "port": port} for port in store.ports],
+        }
+    ]
+
+
+def public_endpoint_env(env: Environment) -> tuple[EnvVar, ...]:
+    """MLCC_S3_PUBLIC_ENDPOINT when the environment declares a public S3 address; an error when
+    the store runs in the cluster without one (URLs signed for a Service address work for no
+    outside client); nothing when the store's own endpoint is the public one."""
+    storage = env.spec.storage
+    if storage.public_endpoint is not None:
+        return (value_env(PUBLIC_ENDPOINT_VAR, storage.public_endpoint),)
+    if storage.in_cluster is not None:
+        raise StorageError(
+            f"environment '{env.name}' keeps boxes in an in-cluster object store (storage.inCluster) and names no "
+            "storage.publicEndpoint: the file API's pre-signed URLs would point at an address no client outside "
+            "the cluster can reach"
+        )
+    return ()

@@ -6,10 +6,33 @@ from __future__ import annotations
 from typing import Any
 
 from mlcc.model.environment import Environment
+from mlcc.render.providers.base import EnvVar
 from mlcc.frontend.manifests import Resource
 from mlcc.model import DataBox
 from mlcc.k8s.objects import Emitted, Wave, meta
-from mlcc.render.providers.storage.contract import BoxAccess, SharedCredentials, shared_bucket_access
+from mlcc.render.providers.storage.contract import (
+    BoxAccess,
+    SharedCredentials,
+    in_cluster_egress,
+    public_endpoint_env,
+    shared_bucket_access,
+)
+
+
+# The PV and its PVC are pre-bound both ways (PV claimRef by namespace and name, no uid; PVC
+# volumeName), so the pair binds to each other and nothing else. Once bound, the PV controller
+# writes the claim's uid into claimRef; a PVC recreated under the same name (say, after its
+# namespace was deleted) has another uid, so the Retain-ed PV stays Released and the claim
+# Pending ("volume already bound to a different claim"). Argo CD does not undo the controller's
+# uid (it is not a field mlcc sets), so recovery is one command that forgets the old uid: the
+# volume is then pre-bound by name again and binds the new claim, data untouched.
+# A JSON merge patch (RFC 7386): null removes a key, and a key already gone is no error.
+REBIND_PATCH = '{"spec":{"claimRef":{"uid":null,"resourceVersion":null}}}'
+
+
+def rebind_command(volume_name: str) -> str:
+    """What rebinds a Released PersistentVolume to its recreated claim."""
+    return f"kubectl patch pv {volume_name} --type merge -p '{REBIND_PATCH}'"
 
 
 def claim_name(box: str) -> str:
@@ -21,6 +44,7 @@ class CsiS3Provider:
     can_mount = True
 
     def __init__(self, env: Environment) -> None:
+        self.env = env
         assert env.spec.storage.csi_s3 is not None  # the environment model guarantees it
         self.config = env.spec.storage.csi_s3
 
@@ -85,3 +109,9 @@ class CsiS3Provider:
     def shared_credentials(self) -> SharedCredentials | None:
         credentials = self.config.credentials
         return SharedCredentials(credentials.secret_name, credentials.remote_key)
+
+    def egress(self) -> list[dict[str, Any]]:
+        return in_cluster_egress(self.env.spec.storage)
+
+    def presigning_env(self) -> tuple[EnvVar, ...]:
+        return public_endpoint_env(self.env)

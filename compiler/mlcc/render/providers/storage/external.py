@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from mlcc.model.environment import Environment
+from mlcc.render.providers.base import EnvVar
 from mlcc.frontend.manifests import Resource
 from mlcc.model import DataBox
 from mlcc.k8s.objects import Emitted
-from mlcc.render.providers.storage.contract import BoxAccess, SharedCredentials, shared_bucket_access
+from mlcc.render.providers.storage.contract import (
+    BoxAccess,
+    SharedCredentials,
+    in_cluster_egress,
+    public_endpoint_env,
+    shared_bucket_access,
+)
 
 
 class ExternalProvider:
@@ -16,6 +23,7 @@ class ExternalProvider:
     can_mount = False
 
     def __init__(self, env: Environment) -> None:
+        self.env = env
         assert env.spec.storage.external is not None  # the environment model guarantees it
         self.config = env.spec.storage.external
 
@@ -33,3 +41,9 @@ class ExternalProvider:
     def shared_credentials(self) -> SharedCredentials | None:
         credentials = self.config.credentials
         return SharedCredentials(credentials.secret_name, credentials.remote_key)
+
+    def egress(self) -> list[dict[str, Any]]:
+        return in_cluster_egress(self.env.spec.storage)
+
+    def presigning_env(self) -> tuple[EnvVar, ...]:
+        return public_endpoint_env(self.env)

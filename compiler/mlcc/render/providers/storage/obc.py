@@ -12,8 +12,8 @@ from mlcc.model.environment import Environment
 from mlcc.frontend.manifests import Resource
 from mlcc.model import DataBox
 from mlcc.k8s.objects import Emitted, Wave, meta
-from mlcc.render.providers.base import config_env, secret_env, value_env
-from mlcc.render.providers.storage.contract import BoxAccess, SharedCredentials
+from mlcc.render.providers.base import EnvVar, config_env, secret_env, value_env
+from mlcc.render.providers.storage.contract import BoxAccess, SharedCredentials, in_cluster_egress, public_endpoint_env
 
 
 class ObcProvider:
@@ -21,6 +21,7 @@ class ObcProvider:
     can_mount = False
 
     def __init__(self, env: Environment) -> None:
+        self.env = env
         self.config = env.spec.storage.obc
 
     @staticmethod
@@ -69,3 +70,9 @@ class ObcProvider:
 
     def shared_credentials(self) -> SharedCredentials | None:
         return None  # each claim brings its own Secret
+
+    def egress(self) -> list[dict[str, Any]]:
+        return in_cluster_egress(self.env.spec.storage)
+
+    def presigning_env(self) -> tuple[EnvVar, ...]:
+        return public_endpoint_env(self.env)

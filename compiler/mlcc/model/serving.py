@@ -1,0 +1,73 @@
+"""How long and how much an MLComponent's runtime serves, and what the objects around it derive
+from that: route timeouts, the pod's termination grace period, the FILE scratch space.
+
+Every figure the runtime enforces is rendered into its configuration from here, so the runtime
+and the objects around it cannot disagree (a route that cuts a request the runtime still allows,
+a kill before the drain ends, a download cap larger than the folder it fills).
+"""
+
+from __future__ import annotations
+
+from mlcc.model.databox import DataBox
+from mlcc.model.mlcomponent import MLComponent
+from mlcc.model.quantity import parse_quantity
+
+# The runtime's defaults (runtime-image/README.md, "Configuration").
+DEFAULT_INFERENCE_TIMEOUT = 60  # MLCC_INFERENCE_TIMEOUT: seconds before a request answers 504
+DEFAULT_INFERENCE_THREADS = 4  # MLCC_INFERENCE_THREADS: functions running at once
+DEFAULT_MAX_INPUT_BYTES = 1024**3  # MLCC_MAX_INPUT_BYTES: FILE bytes one request may download
+DRAIN_SECONDS = 2  # MLCC_DRAIN_SECONDS: after SIGTERM, serve on with readiness 503 this long
+# After the drain the runtime gives in-flight requests the inference timeout plus this much
+# before it exits (runtime-image/README.md, "Shutdown").
+SHUTDOWN_MARGIN = 5
+# A proxy waits this much longer than the runtime, so the caller gets the runtime's own JSON 504
+# rather than the proxy's.
+ROUTE_MARGIN = 5
+
+
+# A component may switch the runtime's limit off (timeoutSeconds: 0); what the limit bounds
+# elsewhere (routes, the grace period) then takes the longest limit a component may set.
+LONGEST_TIMEOUT = 3600
+
+
+def inference_timeout(component: MLComponent) -> int:
+    """Seconds one request may run the component's function before the runtime answers 504
+    (MLCC_INFERENCE_TIMEOUT, `spec.mlService.inference.serving.timeoutSeconds`); LONGEST_TIMEOUT
+    for a component without a limit (0). The one place that answers it: the routes and the
+    grace period derive from it."""
+    return component.spec.ml_service.inference.serving.timeout_seconds or LONGEST_TIMEOUT
+
+
+def inference_threads(component: MLComponent) -> int:
+    """Requests whose function runs at once (MLCC_INFERENCE_THREADS, `serving.threads`): the
+    scratch space holds the files of that many."""
+    return component.spec.ml_service.inference.serving.threads
+
+
+def route_timeout(component: MLComponent) -> int:
+    """Seconds a proxy (Envoy, nginx) waits for the component's answer."""
+    return inference_timeout(component) + ROUTE_MARGIN
+
+
+def termination_grace(component: MLComponent) -> int:
+    """terminationGracePeriodSeconds: the kubelet sends SIGKILL this long after SIGTERM.
+
+    The runtime drains (readiness 503 while still serving) for DRAIN_SECONDS, then lets in-flight
+    requests run for the inference timeout plus SHUTDOWN_MARGIN; the grace period covers all of
+    it, so a rollout never kills a request the runtime allows: 2 + 60 + 5 = 67 s by default.
+    """
+    return DRAIN_SECONDS + inference_timeout(component) + SHUTDOWN_MARGIN
+
+
+def max_input_bytes(component: MLComponent, file_box: DataBox) -> int:
+    """MLCC_MAX_INPUT_BYTES: the FILE inputs of one request are objects of the file box, so they
+    never need more than the box holds; the runtime's 1 GiB default caps larger boxes."""
+    return min(DEFAULT_MAX_INPUT_BYTES, int(parse_quantity(file_box.spec.s3_default_storage.capacity)))
+
+
+def scratch_bytes(component: MLComponent, file_box: DataBox) -> int:
+    """sizeLimit of the `inference-files` emptyDir: each request whose function runs holds a
+    folder there with its FILE inputs (at most `max_input_bytes`) and the outputs it writes
+    (budgeted at as much again). The kubelet evicts a pod whose emptyDir outgrows its sizeLimit;
+    bounded this way, a node's disk is protected and the requests the runtime runs at once fit."""
+    return 2 * inference_threads(component) * max_input_bytes(component, file_box)

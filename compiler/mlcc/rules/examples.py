@@ -1,0 +1,61 @@
+"""A component's example requests: the file named by `spec.mlService.inference.examples` exists in
+the module folder and parses as the runtime parses it (the same parser, `mlcc.model.examples`); a
+component without examples gets a warning that its service reports ready before it ever ran."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from mlcc.diagnostics import Diagnostic
+from mlcc.frontend.module import MAX_ATTACHED_BYTES, Module
+from mlcc.model.examples import parse_examples
+from mlcc.rules.context import LintContext
+
+FIELD = ("spec", "mlService", "inference", "examples")
+
+
+def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
+    for component in module.mlcomponents:
+        name = component.obj.spec.ml_service.inference.examples
+        if name is None:
+            yield Diagnostic(
+                "MLCC604",
+                f"MLComponent '{component.name}' has no example requests: its service reports ready before its "
+                "function ever ran, so a missing model is found by the first caller",
+                component.doc.locate(("spec", "mlService", "inference")),
+                hint="add `examples: examples.json` (a JSON list of {name, request}) to spec.mlService.inference; "
+                "`mlcc explain MLCC604` shows the format",
+            )
+            continue
+        problem = _problem(module, name)
+        if problem is not None:
+            yield Diagnostic(
+                "MLCC210",
+                f"examples file '{component.obj.spec.ml_service.inference.examples}': {problem}",
+                component.doc.locate(FIELD),
+                hint="each example is {\"name\": ..., \"request\": {\"inputs\": [...]}}, as a /predict body",
+            )
+
+
+def _problem(module: Module, name: str) -> str | None:
+    text = module.attached.get(name)
+    if text is None:
+        return _unread(module.source.root, name)
+    try:
+        parse_examples(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _unread(root: Path, name: str) -> str:
+    """Why the front end could not read the file."""
+    path = root / name
+    if not path.resolve().is_relative_to(root.resolve()):
+        return "is outside the module folder"
+    if not path.is_file():
+        return "does not exist in the module folder"
+    if path.stat().st_size > MAX_ATTACHED_BYTES:
+        return f"is larger than {MAX_ATTACHED_BYTES // 1024} KiB (it travels in a ConfigMap)"
+    return "cannot be read as UTF-8 text"
