@@ -15,7 +15,7 @@ import sys
 from mlcc import __version__
 from mlcc.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError
 
-COMMANDS = ("lint", "explain", "build", "schema", "run", "graph", "init", "diff", "apply")
+COMMANDS = ("lint", "explain", "build", "schema", "run", "model", "graph", "init", "diff", "apply")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,6 +52,16 @@ class BoxAccess:
 
 
 @dataclass(frozen=True)
+class BoxLocation:
+    """Where a box's objects are, for a client outside the cluster (`mlcc model push`)."""
+
+    endpoint: str | None  # None: the S3 client's default (AWS)
+    bucket: str
+    prefix: str  # '' or ending in '/'
+    region: str | None = None
+
+
+@dataclass(frozen=True)
 class SharedCredentials:
     """A Secret of S3 credentials each module namespace needs, and its key in the secret store."""
 
@@ -73,6 +83,9 @@ class StorageProvider(Protocol):
 
     def volume(self, box: Resource[DataBox], volume_name: str) -> dict[str, Any]:
         """A pod volume that mounts the box (only when `can_mount`)."""
+
+    def location(self, box: Resource[DataBox]) -> BoxLocation | None:
+        """Where the box's objects are; None when only the cluster knows (a generated bucket name)."""
 
     def shared_credentials(self) -> SharedCredentials | None:
         """The credentials Secret of a bucket the environment owns; None when each box brings its own."""

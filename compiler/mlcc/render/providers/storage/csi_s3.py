@@ -11,6 +11,7 @@ from mlcc.frontend.manifests import Resource
 from mlcc.model import DataBox
 from mlcc.k8s.objects import Emitted, Wave, meta
 from mlcc.render.providers.storage.contract import (
+    BoxLocation,
     BoxAccess,
     SharedCredentials,
     in_cluster_egress,
@@ -115,3 +116,7 @@ class CsiS3Provider:
 
     def presigning_env(self) -> tuple[EnvVar, ...]:
         return public_endpoint_env(self.env)
+
+    def location(self, box: Resource[DataBox]) -> BoxLocation | None:
+        c = self.config
+        return BoxLocation(c.endpoint, c.bucket, self._prefix(box) + "/", c.region)

@@ -10,6 +10,7 @@ from mlcc.frontend.manifests import Resource
 from mlcc.model import DataBox
 from mlcc.k8s.objects import Emitted
 from mlcc.render.providers.storage.contract import (
+    BoxLocation,
     BoxAccess,
     SharedCredentials,
     in_cluster_egress,
@@ -47,3 +48,7 @@ class ExternalProvider:
 
     def presigning_env(self) -> tuple[EnvVar, ...]:
         return public_endpoint_env(self.env)
+
+    def location(self, box: Resource[DataBox]) -> BoxLocation | None:
+        c = self.config
+        return BoxLocation(c.endpoint, c.bucket, f"{box.obj.metadata.namespace}/{box.name}/", c.region)

@@ -13,7 +13,7 @@ from mlcc.frontend.manifests import Resource
 from mlcc.model import DataBox
 from mlcc.k8s.objects import Emitted, Wave, meta
 from mlcc.render.providers.base import EnvVar, config_env, secret_env, value_env
-from mlcc.render.providers.storage.contract import BoxAccess, SharedCredentials, in_cluster_egress, public_endpoint_env
+from mlcc.render.providers.storage.contract import BoxLocation, BoxAccess, SharedCredentials, in_cluster_egress, public_endpoint_env
 
 
 class ObcProvider:
@@ -76,3 +76,6 @@ class ObcProvider:
 
     def presigning_env(self) -> tuple[EnvVar, ...]:
         return public_endpoint_env(self.env)
+
+    def location(self, box: Resource[DataBox]) -> BoxLocation | None:
+        return None  # the provisioner appends a random suffix to the bucket name: ask the cluster
