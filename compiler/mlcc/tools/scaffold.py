@@ -18,6 +18,7 @@ FILES = {
     "files-api.yaml": "files-api.yaml.tmpl",
     "{package}/predict.py": "predict.py.tmpl",
     "Dockerfile": "Dockerfile.tmpl",
+    "examples.json": "examples.json.tmpl",
     "README.md": "README.md.tmpl",
 }
 MODEL_SEED = "data/models/users/developer/file_groups/models/model.json"
