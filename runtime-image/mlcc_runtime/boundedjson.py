@@ -30,9 +30,10 @@ SMALL_RATIO = 48
 CHUNK = 128 * 1024
 MAX_DEPTH = 256
 _FLUSH = 256 * 1024  # charges are passed on in batches of about this many bytes
-_SLOT = 9  # a list slot, with the list's over-allocation
+_SLOT = 16  # a list slot appended: its pointer, over-allocation, the copy when the list grows
 _ENTRY = 100  # a dict entry: hash, key and value slots, index, growth
-_NUMBER = 36  # the largest number object (an int up to 2**64; a float is 24)
+_NUMBER = 28  # a float (24) or an int below 2**30; a larger int has 10 digits or more
+_BIG_INT = 8  # what an int up to 2**64 adds to _NUMBER
 _ALLOCATION = 16  # what the allocator adds to an object's size (rounding, block header)
 
 _WS = re.compile(rb"[ \t\n\r]*")
@@ -300,7 +301,8 @@ class _Decoder:
                 raise self.malformed(start) from None
             before = sys.getsizeof(out)
             out.extend(values)
-            self.charge(sys.getsizeof(out) - before + (cost(text, values) if cost else 0))
+            # A list that grows may be copied: old and new pointer arrays, for a moment.
+            self.charge(2 * (sys.getsizeof(out) - before) + (cost(text, values) if cost else 0))
             n += len(values)
             start = cut + 1
         return n
@@ -311,7 +313,8 @@ class _Decoder:
 
         Small ints (-5..256) are shared objects and cost nothing; any other number costs at most
         _NUMBER bytes and needs a literal of two characters or more, so there are at most
-        ``len(text) - 2n + 1`` of them among n values (commas and spaces left out).
+        ``chars - 2n + 1`` of them among n values (``chars``: the text without spaces, commas
+        included). An int past 2**30 costs up to _BIG_INT more and takes ten digits.
         """
         n = len(values)
         chars = len(text) - text.count(b" ")
@@ -319,7 +322,7 @@ class _Decoder:
         if costly and _FLOATISH.search(text) is None and min(values) >= -5 \
                 and max(values) <= 256:
             return 0  # all small ints
-        return _NUMBER * costly
+        return _NUMBER * costly + _BIG_INT * (chars // 10)
 
     def string_run(self, pos: int, out: list) -> tuple[int, int, bool] | None:
         match = _STRING_RUN.match(self.buf, pos)
@@ -332,7 +335,7 @@ class _Decoder:
             raise self.malformed(pos) from None
         before = sys.getsizeof(out)
         out.extend(values)
-        self.charge(sys.getsizeof(out) - before + sum(map(sys.getsizeof, values))
+        self.charge(2 * (sys.getsizeof(out) - before) + sum(map(sys.getsizeof, values))
                     + _ALLOCATION * len(values))
         return len(values), match.end(), False
 

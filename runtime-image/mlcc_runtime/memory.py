@@ -20,8 +20,9 @@ MiB = 1024 * 1024
 # The runtime with its imports and a small function module, before any request (about 36 MB
 # measured), plus room for the event loop's own buffers.
 BASELINE = 64 * MiB
-# Memory one body byte of a JSON request of numbers may take once decoded, the body included
-# (the decoder's charge for numbers stays below this; see boundedjson).
+# Memory one body byte of a JSON request of numbers takes once decoded, the body included:
+# the decoder charges a list slot and a number object per value (boundedjson.number_cost), at
+# most about 15 times the text for the shortest literals, 2 to 5 times for ordinary floats.
 DECODE_RATIO = 16
 MIN_MAX_BODY = 1 * MiB
 MIN_BUDGET = 16 * MiB
