@@ -17,7 +17,8 @@ from mlcc.diagnostics import CODES
 
 # Cases whose diagnostics are all warnings (or none): the CLI exits 0 for them.
 EXIT_ZERO = {
-    "000-valid-module", "001-valid-flow-style", "507-no-docstring", "601-602-unpublished", "603-file-box-sub-path",
+    "000-valid-module", "001-valid-flow-style", "507-no-docstring", "508-code-elsewhere", "509-docstring-near-miss",
+    "601-602-unpublished", "603-file-box-sub-path",
     "604-no-examples", "703-unprovided-secret",
 }
 
@@ -95,6 +96,12 @@ HINTS = [
     ("303-unknown-mlcomponent", "MLCC303", "apis.yaml", 8, "did you mean 'predictor'?"),
     ("304-unknown-registry", "MLCC304", "component.yaml", 16, "did you mean 'python-package-registry'?"),
     ("503-function-not-found", "MLCC503", "component.yaml", 26, "did you mean 'inference'?"),
+    ("101-wrong-indentation", "MLCC101", "component.yaml", 30, "move it to column 7, like `path:` on line 29"),
+    ("508-code-elsewhere", "MLCC508", "component.yaml", 23, "the runtime checks it when the container starts"),
+    ("508-code-elsewhere", "MLCC508", "component.yaml", 23, "`mlcc lint --code DIR "),
+    ("509-docstring-near-miss", "MLCC509", "pkg/predict.py", 7, "did you mean `:param inputs.text:`?"),
+    ("509-docstring-near-miss", "MLCC509", "pkg/predict.py", 8, "did you mean `:type inputs.text:`?"),
+    ("509-docstring-near-miss", "MLCC509", "pkg/predict.py", 10, "did you mean `:param outputs.y:`?"),
     ("401-plaintext-secret", "MLCC401", "secrets.yaml", 6, "SealedSecret or an ExternalSecret"),
 ]
 
@@ -119,6 +126,10 @@ COLUMNS = [
     ("505-docstring-contract", "MLCC505", "pkg/predict.py", 8, "FP33"),
     ("entrypoint-reexport", "MLCC505", "pkg/impl.py", 10, "FP32 or FLOAT8"),
     ("504-async", "MLCC504", "pkg/predict.py", 4, "async def inference"),
+    ("101-wrong-indentation", "MLCC101", "component.yaml", 30, "mountS3Box:"),
+    ("508-code-elsewhere", "MLCC508", "component.yaml", 23, "iris.predict.inference"),
+    ("509-docstring-near-miss", "MLCC509", "pkg/predict.py", 7, ":param input.text:"),
+    ("509-docstring-near-miss", "MLCC509", "pkg/predict.py", 10, ":params outputs.y:"),
 ]
 
 

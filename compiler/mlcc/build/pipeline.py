@@ -47,9 +47,11 @@ def select_environments(
     strict: bool = True,
     first: bool = False,
     ignore: frozenset[str] = frozenset(),
+    code: Path | None = None,
 ) -> Environments:
     """The environments of `overlays` (None: the built-in one), narrowed to `names` when given,
-    and to the first of them with `first` (a local run is one environment).
+    and to the first of them with `first` (a local run is one environment). `code`: where the
+    entry points' code is, when not in the module folders (`--code`).
 
     An unknown name is a PipelineError when `strict` and the environment files are sound (with
     broken files the name may be in one of them: their diagnostics say more).
@@ -63,7 +65,7 @@ def select_environments(
         environments = [e for e in environments if e.name in names]
     if first:
         environments = environments[:1]
-    return Environments(environments, problems, lint_context(environments, check_entrypoints, ignore))
+    return Environments(environments, problems, lint_context(environments, check_entrypoints, ignore, code))
 
 
 @dataclass

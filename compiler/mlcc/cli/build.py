@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, add_ignore, add_overlays, add_paths, paths, select_environments
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, add_code, add_ignore, add_overlays, add_paths, paths, select_environments
 
 
 def register(commands) -> None:
@@ -14,6 +14,7 @@ def register(commands) -> None:
     build.add_argument("--env", action="append", default=None, metavar="NAME", help="render only these environments (repeatable)")
     add_overlays(build)
     add_ignore(build)
+    add_code(build)
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 and list files when the output is stale")
     build.add_argument("--no-cache", action="store_true", help="rebuild every module (default: skip unchanged ones)")
     build.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: one per CPU)")
@@ -29,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from mlcc.cli.progress import Progress
 
     environments = select_environments(args)
-    cache = None if args.no_cache else BuildCache.load(args.output, environments.selected)
+    # The cache knows the module folders, not a code checkout elsewhere: with --code, build all.
+    cache = None if args.no_cache or args.code else BuildCache.load(args.output, environments.selected)
     progress = Progress("building modules", 0)
     result = build(paths(args), environments, cache, args.jobs, progress.update, prune=not args.env)
     progress.close()

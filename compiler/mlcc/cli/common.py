@@ -38,6 +38,22 @@ def ignored_codes(args: argparse.Namespace) -> frozenset[str]:
     return codes
 
 
+def add_code(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--code", type=Path, default=None, metavar="DIR",
+        help="a checkout of the code repository: entry points are checked there (pythonPath relative to DIR), "
+        "not in the module folder",
+    )
+
+
+def code_folder(args: argparse.Namespace) -> Path | None:
+    """`--code DIR`, which must be a folder (else a usage error)."""
+    code = getattr(args, "code", None)
+    if code is not None and not code.is_dir():
+        raise UsageError(f"--code {code}: not a folder (name a checkout of the code repository)")
+    return code
+
+
 def add_paths(command: argparse.ArgumentParser) -> None:
     command.add_argument("paths", nargs="*", type=Path, help="module folders, modules roots or files (default: modules/)")
 
@@ -59,6 +75,7 @@ def select_environments(args: argparse.Namespace, names: list[str] | None = None
             check_entrypoints=not getattr(args, "no_entrypoint", False),
             first=first,
             ignore=ignored_codes(args),
+            code=code_folder(args),
         )
     except PipelineError as exc:
         raise UsageError(str(exc)) from None

@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, add_ignore, add_overlays, add_paths, check
+from mlcc.cli.common import EXIT_OK, EXIT_PROBLEMS, add_code, add_ignore, add_overlays, add_paths, check
 
 
 def register(commands) -> None:
@@ -16,6 +16,7 @@ def register(commands) -> None:
     lint.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     lint.add_argument("--output", "-o", type=Path, help="write the report to a file instead of stdout")
     lint.add_argument("--no-entrypoint", action="store_true", help="skip the static check of the Python entry point")
+    add_code(lint)
     lint.set_defaults(run=run)
 
 

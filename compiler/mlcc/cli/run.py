@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from mlcc.build.pipeline import check, render
     from mlcc.diagnostics import has_errors
     from mlcc.diagnostics.formats.text import format_diagnostics
+    from mlcc.rules.entrypoint import holds_python
     from mlcc.tools.local.session import RunError, Session, load_credentials, local_environment
 
     if not args.module.is_dir():
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if has_errors(diagnostics) or module is None:
         sys.stderr.write(format_diagnostics(diagnostics, len(result.modules), result.sources))
         return EXIT_PROBLEMS
-    if any(d.code == "MLCC508" for d in diagnostics):  # no code in the module, and no --code
+    if args.code is None and module.mlcomponents and not holds_python(module.source.root):
         raise UsageError(
             f"module folder '{args.module}' holds no Python code, so there is nothing to run; name a checkout "
             f"of the code repository: `mlcc run --code DIR {args.module}` (pythonPath is relative to DIR)"

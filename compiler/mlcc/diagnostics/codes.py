@@ -86,7 +86,7 @@ _DECLARED = (
     Code("MLCC505", "docstring contract does not parse", E, ("rules.entrypoint",)),
     Code("MLCC506", "entry-point module has a syntax error", E, ("rules.entrypoint",)),
     Code("MLCC507", "inference function has no docstring", W, ("rules.entrypoint",)),
-    Code("MLCC508", "entry point not checked: code lives elsewhere", W, ("rules.entrypoint",)),
+    Code("MLCC508", "entry point not checked because the code lives elsewhere", W, ("rules.entrypoint",)),
     Code("MLCC509", "docstring line that nearly declares an input or output", W, ("rules.entrypoint",)),
     # 6xx: platform conventions
     Code("MLCC601", "MLComponent is not published", W, ("rules.apis",)),

@@ -31,6 +31,9 @@ class ModuleSource:
     root: Path
     files: list[Path]
     documents: list[Document] = field(default_factory=list)
+    # Files some of whose documents could not be read (YAML that does not parse, a file that cannot
+    # be read): what they define is unknown, so references to it cannot be judged.
+    unread: list[Path] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -127,10 +130,13 @@ def load(module: ModuleSource) -> list[Diagnostic]:
     for path in module.files:
         if links_outside(path, module.root):
             diagnostics.append(link_out(path, "module folder"))
+            module.unread.append(path)
             continue
         documents, problems = parse_file(path)
         module.documents.extend(documents)
         diagnostics.extend(problems)
+        if any(p.code in ("MLCC101", "MLCC105") for p in problems):
+            module.unread.append(path)
     if module.files and not module.documents and not diagnostics:
         diagnostics.append(
             Diagnostic(
@@ -251,7 +257,7 @@ def _parse_stream(
         return _line_of(exc)
     except MarkedYAMLError as exc:
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
-        diagnostics.append(_marked(source, exc, "MLCC101", message))
+        diagnostics.append(_indentation(source, exc, message) or _with_help(_marked(source, exc, "MLCC101", message)))
         return _line_of(exc)
     except ReaderError as exc:  # a character YAML forbids; its mark is an offset into `text`
         line, column = _position(text, exc.position)
@@ -268,6 +274,155 @@ def _parse_stream(
         if parser is not None:
             parser.dispose()
     return None
+
+
+# A parser error that a wrong indentation typically causes: worth a search for the line.
+_INDENTATION_SIGNS = ("expected <block end>", "mapping values are not allowed", "could not find expected ':'",
+                      "did not find expected key", "did not find expected '-'")
+# Bounds of that search (it runs only on a broken document): lines of one document, lines above the
+# error tried, and parses in all.
+MAX_SEARCH_LINES = 1000
+MAX_LINES_TRIED = 40
+MAX_TRIALS = 300
+
+
+def _with_help(diagnostic: Diagnostic) -> Diagnostic:
+    """The parser's own message, with a `help:` for the usual causes."""
+    message = diagnostic.message
+    if "'\\t'" in message or "\t" in message:
+        hint = "YAML indents with spaces only: replace the tab with spaces"
+    elif any(sign in message for sign in _INDENTATION_SIGNS):
+        hint = ("check the indentation of this line and of the lines above it: the keys of one mapping start "
+                "in one column, and so do the `- ` items of one list")
+    else:
+        return diagnostic
+    return replace(diagnostic, hint=hint)
+
+
+def _indentation(source: SourceFile, exc: Exception, message: str) -> Diagnostic | None:
+    """A parser error caused by one wrongly indented line, reported at that line (which may be well
+    above where the parser stopped) with the column it belongs in; None when no such line is found.
+
+    The line is found by trying: the nearest line at or above the error whose indentation, changed to
+    one the lines above it use (alone, or with the lines nested under it), makes the document parse.
+    """
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None or not any(sign in message for sign in _INDENTATION_SIGNS):
+        return None
+    lines = source.text.split("\n")
+    found = _misindented(lines, mark.line)
+    if found is None:
+        return None
+    number, written, meant, block = found
+    text = lines[number]
+    token = text.split()[0][:40]
+    like = _like(lines, number, meant)
+    where = f", like {like}" if like else ""
+    if block:
+        fix = f"move it and the {block} line(s) under it {_direction(written, meant)} to column {meant + 1}{where}"
+    else:
+        fix = f"move it to column {meant + 1}{where}"
+    stopped = f"the YAML parser stopped at line {mark.line + 1}, column {mark.column + 1}: {message}"
+    return Diagnostic(
+        "MLCC101",
+        f"wrong indentation: `{token}` starts at column {written + 1}; it belongs at column {meant + 1}",
+        Location(str(source.path), number + 1, written + 1, len(token)),
+        hint=f"{fix}: the keys of one mapping start in one column, and so do the `- ` items of one list",
+        related=(Location(str(source.path), mark.line + 1, mark.column + 1),) if mark.line != number else (),
+        notes=(stopped,),
+    )
+
+
+def _direction(written: int, meant: int) -> str:
+    return f"{meant - written} column(s) right" if meant > written else f"{written - meant} column(s) left"
+
+
+def _content(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _misindented(lines: list[str], error: int) -> tuple[int, int, int, int] | None:
+    """(line, column written, column meant, lines moved with it), 0-based, of the line to re-indent."""
+    if error >= len(lines):
+        return None
+    start = next((j + 1 for j in range(error - 1, -1, -1) if _DOCUMENT_START.match(lines[j])), 0)
+    end = next((j for j in range(error, len(lines)) if j >= start and _DOCUMENT_START.match(lines[j])), len(lines))
+    if end - start > MAX_SEARCH_LINES or _parses(lines[start:end]):
+        return None
+    trials = 0
+    for number in range(min(error, end - 1), max(start - 1, error - MAX_LINES_TRIED), -1):
+        line = lines[number]
+        if not _content(line) or "\t" in line[: len(line) - len(line.lstrip())]:
+            continue
+        written = _indent_of(line)
+        below = [j for j in range(number + 1, end) if _content(lines[j])]
+        nested = 0
+        for j in below:
+            if _indent_of(lines[j]) <= written:
+                break
+            nested += 1
+        levels = _levels(lines[start:number])
+        for meant in sorted(levels - {written}, key=lambda c: (abs(c - written), -c)):
+            if trials >= MAX_TRIALS:
+                return None
+            trials += 2
+            alone = [*lines[start:number], " " * meant + line.lstrip(" "), *lines[number + 1 : end]]
+            # Alone, when what was nested under the line stays nested under it.
+            keeps_children = not nested or _indent_of(lines[below[0]]) > meant
+            if keeps_children and _parses(alone):
+                return number, written, meant, 0
+            if nested:
+                shift = meant - written
+                moved = [(" " * (_indent_of(lines[j]) + shift) + lines[j].lstrip(" ")) if j in below[:nested] else lines[j]
+                         for j in range(number + 1, end)]
+                if _parses([*lines[start:number], alone[number - start], *moved]):
+                    return number, written, meant, nested
+    return None
+
+
+def _levels(lines: list[str]) -> set[int]:
+    """The columns where the lines above start a key or a list item (`- key:` starts two)."""
+    found = {0}
+    for line in lines:
+        if not _content(line):
+            continue
+        column = _indent_of(line)
+        found.add(column)
+        rest = line[column:]
+        while rest.startswith("- "):  # `- - a` and `- name: x`: the item's content starts further in
+            step = len(rest) - len(rest[1:].lstrip(" "))
+            column += step
+            rest = rest[step:]
+            found.add(column)
+    return found
+
+
+def _like(lines: list[str], number: int, column: int) -> str:
+    """`key:` on line N: the nearest line above `number` with something starting at `column`."""
+    for j in range(number - 1, -1, -1):
+        line = lines[j]
+        if _DOCUMENT_START.match(line):
+            break
+        if _content(line) and len(line) > column and line[column] not in " -" and line[:column].strip(" -") == "":
+            return f"`{line[column:].split()[0][:40]}` on line {j + 1}"
+    return ""
+
+
+def _parses(lines: list[str]) -> bool:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for _ in yaml.compose_all("\n".join(lines), Loader=loader):
+            pass
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return False
+    return True
 
 
 def _code_point(character: int | str) -> str:

@@ -195,7 +195,7 @@ def _diagnostic(doc: Document, model: type[BaseModel], err: Any) -> Diagnostic:
         )
     location = doc.locate(loc)
     if kind == "quantity":
-        return Diagnostic("MLCC204", f"{where}: {err['msg']}", location)
+        return Diagnostic("MLCC204", f"{where}: {err['msg']}", location, hint=(err.get("ctx") or {}).get("hint"))
     if kind == "dns_name":
         return Diagnostic("MLCC205", f"{where}: {err['msg']}", location)
     if kind == "string_pattern_mismatch":

@@ -37,14 +37,26 @@ class ContractProblem:
     column: int
     message: str
     length: int = 1
+    suggestion: str = ""  # for a near miss: the field line it most likely meant
 
 
 def parse_contract(text: str) -> tuple[Contract, list[ContractProblem]]:
     """The contract of a docstring as written (`ast.get_docstring(node, clean=False)`) and its
     problems, positioned inside that text."""
+    contract, problems, _ = read_contract(text)
+    return contract, problems
+
+
+def read_contract(text: str) -> tuple[Contract, list[ContractProblem], list[ContractProblem]]:
+    """The contract, its problems (the runtime refuses to start over them) and its near misses
+    (lines such as `:param input.text:` that declare nothing but nearly do), each positioned."""
     parsed = docstring.parse(text)
     contract = Contract(inputs=_specs(parsed.inputs), outputs=_specs(parsed.outputs))
-    return contract, [ContractProblem(p.line, p.column, p.message, p.length) for p in parsed.problems]
+    return contract, _problems(parsed.problems), _problems(parsed.warnings)
+
+
+def _problems(found: tuple[docstring.Problem, ...]) -> list[ContractProblem]:
+    return [ContractProblem(p.line, p.column, p.message, p.length, p.suggestion) for p in found]
 
 
 def _specs(fields: tuple[docstring.Field, ...]) -> tuple[TensorSpec, ...]:

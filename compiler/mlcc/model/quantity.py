@@ -72,12 +72,44 @@ def _cpu(value: Any) -> str:
     return text
 
 
+_UNIT_SLIP = re.compile(
+    r"^(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(?P<letter>[kKmMgGtTpPeE])(?P<binary>[iI]?)(?P<byte>[bB]?)$"
+)
+
+
+def byte_units_hint(text: str) -> str | None:
+    """The quantities a memory-style slip meant (`256mb`, `256MB`, `2GiB`, `1gi` → `256M` or `256Mi`,
+    `2Gi`, `1Gi`), as a `help:` line; None when `text` looks like no such slip."""
+    match = _UNIT_SLIP.match(text.strip())
+    if match is None:
+        return None
+    number, letter = match["number"], match["letter"].upper()
+    power = _POWERS[letter]
+    binary = f"{number}{letter}i ({number} × 2^{power * 10} bytes)"
+    decimal = f"{number}{'k' if letter == 'K' else letter} ({number} × 10^{power * 3} bytes)"
+    why = []
+    if match["letter"] not in (letter, "k") or match["binary"] == "I":
+        why.append("suffixes are case-sensitive (`m` is milli)" if match["letter"] == "m" else "suffixes are case-sensitive")
+    if match["byte"]:
+        why.append("a quantity takes no `B`")
+    return f"write {binary if match['binary'] else decimal + ' or ' + binary}" + (f"; {' and '.join(why)}" if why else "")
+
+
+_POWERS = {"K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6}
+
+
 def _bytes(value: Any) -> str:
+    text = _as_text(value)
+    try:
+        parse_quantity(text)
+    except ValueError as exc:
+        hint = byte_units_hint(text)
+        raise PydanticCustomError("quantity", str(exc), {"hint": hint} if hint else None) from None
     text = _cpu(value)
     if text.endswith("m"):
         # "256m" of memory is 0.256 bytes: a classic slip for "256Mi".
         raise PydanticCustomError(
-            "quantity", f"'{text}' means milli-bytes; write {text[:-1]}Mi or {text[:-1]}M"
+            "quantity", f"'{text}' means milli-bytes; write {text[:-1]}Mi or {text[:-1]}M", {"hint": byte_units_hint(text)}
         )
     if parse_quantity(text) < 1:
         raise PydanticCustomError("quantity", f"'{text}' is less than one byte")

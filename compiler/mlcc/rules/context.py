@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from mlcc.model.container import APP_ROOT_PURPOSE, RESERVED_PATHS
 from mlcc.model.environment import Environment
@@ -35,10 +36,15 @@ class LintContext:
     check_entrypoints: bool = True
     # Warning codes the caller ignores in every module (`--ignore`), applied after any cache.
     ignore: frozenset[str] = frozenset()
+    # A checkout of the code repository (`--code DIR`): entry points are read there, not in the module.
+    code: Path | None = None
 
 
 def lint_context(
-    environments: list[Environment], check_entrypoints: bool = True, ignore: frozenset[str] = frozenset()
+    environments: list[Environment],
+    check_entrypoints: bool = True,
+    ignore: frozenset[str] = frozenset(),
+    code: Path | None = None,
 ) -> LintContext:
     """What the rules must know of the environments a module is checked for."""
     registries = tuple(
@@ -47,4 +53,4 @@ def lint_context(
     )
     reserved = [ReservedPath(path, purpose) for path, purpose in RESERVED_PATHS]
     reserved += [ReservedPath(root, APP_ROOT_PURPOSE) for root in sorted({e.spec.runtime.app_root for e in environments})]
-    return LintContext(registries, tuple(reserved), check_entrypoints, ignore)
+    return LintContext(registries, tuple(reserved), check_entrypoints, ignore, code)

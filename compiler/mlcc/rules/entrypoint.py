@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlcc.model.contract import Contract, parse_contract
-from mlcc.diagnostics import Diagnostic, Location, Severity
+from mlcc.model.contract import Contract, ContractProblem, read_contract
+from mlcc.diagnostics import Diagnostic, Location
 from mlcc.frontend.manifests import Resource
 from mlcc.model import MLComponent
 from mlcc.frontend.module import Module
@@ -34,25 +35,64 @@ def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
     if not context.check_entrypoints:
         return
     for component in module.mlcomponents:
-        yield from inspect_entrypoint(module, component)[1]
+        yield from inspect_entrypoint(module, component, context.code)[1]
 
 
-def inspect_entrypoint(module: Module, component: Resource[MLComponent]) -> tuple[EntryPoint | None, list[Diagnostic]]:
+# Folders that hold no code of the module: what the build cache does not read either.
+_NOT_CODE = frozenset({"data", "__pycache__"})
+
+
+def holds_python(root: Path) -> bool:
+    """Whether a `*.py` file lies anywhere under `root`, hidden folders, `data/` and `__pycache__`
+    aside (links to folders are not followed)."""
+    for folder, subfolders, files in os.walk(root):
+        if any(name.endswith(".py") for name in files):
+            return True
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d not in _NOT_CODE]
+    return False
+
+
+def inspect_entrypoint(
+    module: Module, component: Resource[MLComponent], code: Path | None = None
+) -> tuple[EntryPoint | None, list[Diagnostic]]:
+    """The entry point of `component`, read statically, and its problems.
+
+    The code is read from the module folder, or from `code` (a checkout of the code repository,
+    `--code`) when given. A module folder that holds no Python code at all keeps its code elsewhere
+    (in the image, built from another repository): its entry point is not checked, and MLCC508 says
+    so, unless `code` names where the code is.
+    """
     entry = component.obj.spec.ml_service.inference.entry_point
     doc = component.doc
-    base = module.source.root / entry.python_path
-    if not _inside(base, module.source.root) or not base.is_dir():
+    if code is None and not holds_python(module.source.root):
+        return None, [
+            Diagnostic(
+                "MLCC508",
+                f"entry point '{entry.python_function}' is not checked: module folder '{module.source.root}' "
+                "holds no Python code (it lives elsewhere, in the image)",
+                doc.locate((*_ENTRY, "pythonFunction")),
+                hint="the runtime checks it when the container starts (it exits with status 2, naming the function "
+                "and the reason); to check it now, name a checkout of the code repository: "
+                f"`mlcc lint --code DIR {module.source.root}` (pythonPath is then relative to DIR)",
+            )
+        ]
+    root = module.source.root if code is None else code
+    base = root / entry.python_path
+    if not _inside(base, root) or not base.is_dir():
+        where = f"module '{module.name}'" if code is None else f"the code in '{code}'"
         return None, [
             Diagnostic(
                 "MLCC501",
-                f"pythonPath '{entry.python_path}' is not a folder of module '{module.name}'",
+                f"pythonPath '{entry.python_path}' is not a folder of {where}",
                 doc.locate((*_ENTRY, "pythonPath")),
-                hint="pythonPath is relative to the module folder, e.g. `.`",
+                hint="pythonPath is relative to the module folder, e.g. `.`"
+                if code is None
+                else f"with --code, pythonPath is relative to '{code}'",
             )
         ]
     *package, function = entry.python_function.split(".")
     file = _module_file(base, package)
-    if file is None or not _inside(file, module.source.root):
+    if file is None or not _inside(file, root):
         dotted = ".".join(package)
         return None, [
             Diagnostic(
@@ -189,29 +229,36 @@ def _contract(file: Path, text: str, node: ast.FunctionDef | ast.AsyncFunctionDe
         where = _def_location(file, node)
         return Contract(), [
             Diagnostic(
-                "MLCC505",
+                "MLCC507",
                 f"'{node.name}' has no docstring, so its inputs and outputs are undeclared",
                 where,
-                severity=Severity.WARNING,
                 hint="declare them with `:param inputs.NAME:` and `:type inputs.NAME: FP32` lines",
             )
         ]
-    contract, problems = parse_contract(docstring)
+    contract, problems, near_misses = read_contract(docstring)
     # With clean=False, docstring line N is file line first+N at the same column
     # (the first line starts after the opening quotes, with any r prefix).
     first = node.body[0]
     opening = _OPENING.match(text.splitlines()[first.lineno - 1][first.col_offset:])
     first_column = first.col_offset + (len(opening.group()) if opening else 3)
-    return contract, [
+
+    def where(p: ContractProblem) -> Location:
+        return Location(str(file), first.lineno + p.line, p.column + 1 + (first_column if p.line == 0 else 0), p.length)
+
+    found = [Diagnostic("MLCC505", p.message, where(p)) for p in problems]
+    found += [
         Diagnostic(
-            "MLCC505",
-            p.message,
-            Location(
-                str(file),
-                first.lineno + p.line,
-                p.column + 1 + (first_column if p.line == 0 else 0),
-                p.length,
-            ),
+            "MLCC509",
+            f"`{_text_at(docstring, p)}` declares nothing: contract lines read `:param inputs.NAME:` and "
+            "`:type inputs.NAME:` (or `outputs.`)",
+            where(p),
+            hint=f"did you mean `{p.suggestion}`?",
         )
-        for p in problems
+        for p in near_misses
     ]
+    return contract, sorted(found, key=lambda d: (d.location.line, d.location.column))
+
+
+def _text_at(docstring: str, p: ContractProblem) -> str:
+    lines = docstring.split("\n")
+    return lines[p.line][p.column : p.column + p.length] if p.line < len(lines) else ""

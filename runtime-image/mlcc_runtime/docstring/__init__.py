@@ -12,6 +12,11 @@ Recognised lines (reST field lists; a description may continue on more-indented 
 the prose, the declared fields and the problems, each with a 0-based line and column inside that
 text, so the compiler can point at the file and the runtime can refuse to start with the same words.
 
+It also returns warnings: lines that nearly declare a field but do not (``:param input.text:``,
+``:type Outputs.label:``, ``:params inputs.x:``, ``:param inputs.text`` without its closing colon),
+each with the line it most likely meant. They declare nothing, as before; lint reports them, and the
+runtime does not refuse to start over them.
+
 This file is the runtime's ``mlcc_runtime.docstring`` and, unchanged, the compiler's
 ``mlcc.model.docstring`` (the top-level ``pyproject.toml`` maps that package to this folder). So it
 is standard library only and imports nothing of either package: each installs without the other.
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any
 
 # --- the datatype vocabulary ---------------------------------------------------------------------
@@ -71,6 +77,7 @@ class Problem:
     column: int  # 0-based
     length: int
     message: str
+    suggestion: str = ""  # for a warning: the text the line most likely meant, e.g. ":param inputs.text:"
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ class Docstring:
     description: str = ""  # all of the prose (summary included), paragraphs kept
     fields: tuple[Field, ...] = ()
     problems: tuple[Problem, ...] = ()  # in the order of the text
+    warnings: tuple[Problem, ...] = ()  # near misses of field lines: they declare nothing
 
     @property
     def inputs(self) -> tuple[Field, ...]:
@@ -95,6 +103,10 @@ _FIELD = re.compile(
     r"^\s*(?P<marker>:(?P<kind>param|type)\s+(?P<side>inputs|outputs)\.(?P<name>[^:\s]+)\s*:)"
     r"\s*(?P<text>.*?)\s*$"
 )
+# Any `:word word.name:` line (the closing colon optional): a field line, or a near miss of one.
+_NEAR = re.compile(r"^\s*(?P<marker>:(?P<kind>[A-Za-z_]+)\s+(?P<side>[A-Za-z_]+)\.(?P<name>[^:\s]+)(?P<colon>\s*:)?)")
+_KIND_ALIASES = {"params": "param", "parameter": "param", "arg": "param", "argument": "param", "types": "type"}
+_SIDE_ALIASES = {"input": "inputs", "in": "inputs", "inp": "inputs", "output": "outputs", "out": "outputs"}
 _SHAPE = re.compile(r"shape\s*\[([^\]]*)\]", re.IGNORECASE)
 _TYPE_SPLIT = re.compile(r"\s+or\s+|\s*\|\s*|\s*/\s*")
 
@@ -123,6 +135,7 @@ def parse(docstring: str | None) -> Docstring:
 
     entries: dict[tuple[str, str], _Entry] = {}
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     prose: list[str] = []
     current: list[str] | None = None  # the text of the field being continued
     owner: int | None = None  # the depth of the field-list line whose continuation lines follow
@@ -138,6 +151,9 @@ def parse(docstring: str | None) -> Docstring:
         if match is None:
             if stripped.startswith(":"):
                 owner = depth[number]  # :returns:, :param parameters:, ...: neither ours nor prose
+                near = _near_miss(line, number)
+                if near is not None:
+                    warnings.append(near)
             else:
                 prose.append(_clean(expanded, number, margin))
             continue
@@ -186,7 +202,39 @@ def parse(docstring: str | None) -> Docstring:
         description="\n\n".join(p.strip() for p in paragraphs).strip(),
         fields=tuple(fields),
         problems=tuple(sorted(problems, key=lambda p: (p.line, p.column))),
+        warnings=tuple(warnings),
     )
+
+
+def _near_miss(line: str, number: int) -> Problem | None:
+    """A warning for a line that looks like a field line but is not one (``:param input.text:``),
+    or None when it looks like something else (``:param parameters.x:``, ``:returns:``)."""
+    match = _NEAR.match(line)
+    if match is None:
+        return None
+    kind = _closest(match["kind"], ("param", "type"), _KIND_ALIASES)
+    side = _closest(match["side"], ("inputs", "outputs"), _SIDE_ALIASES)
+    if kind is None or side is None:
+        return None
+    meant = f":{kind} {side}.{match['name']}:"
+    written = match["marker"]
+    return Problem(
+        number,
+        match.start("marker"),
+        len(written),
+        f"`{written}` is not a contract line, so it declares nothing; did you mean `{meant}`?",
+        meant,
+    )
+
+
+def _closest(word: str, choices: tuple[str, ...], aliases: dict[str, str]) -> str | None:
+    lower = word.lower()
+    if lower in choices:
+        return lower
+    if lower in aliases:
+        return aliases[lower]
+    close = get_close_matches(lower, choices, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _indent(line: str) -> int:
