@@ -104,3 +104,23 @@ def test_import_failure_exits_2_with_a_message(tmp_path) -> None:
     assert result.returncode == 2
     assert ("cannot start: entry point 'nosuch.module.inference': module 'nosuch' is not found"
             in result.stderr)
+
+
+def test_a_large_body_of_rows_decodes_piecewise_into_the_list_iris_takes(iris_server,
+                                                                          dataset) -> None:
+    """Over 16 KiB a body is decoded piece by piece and nested rows are flattened as they are
+    read: iris (which checks for a list) must see the same values as from a small body."""
+    x, y = dataset
+    rows = x.astype(np.float32).tolist() * 4  # ~30 KiB of JSON: the piecewise path
+    status, answer = post_json(iris_server + "/predict", {"inputs": [
+        {"name": "features", "datatype": "FP32", "data": rows}],
+        "output_fields": [{"name": "class"}]})
+    assert status == 200, answer
+    (classes,) = answer["outputs"]
+    assert classes["shape"] == [600]
+    assert (np.array(classes["data"]) == np.tile(y, 4)).mean() > 0.95
+    # V2 JSON with rows and an explicit shape, the same values
+    status, answer = post_json(iris_server + "/v2/models/iris/infer", {"inputs": [
+        {"name": "features", "datatype": "FP32", "shape": [600, 4], "data": rows}],
+        "outputs": [{"name": "class"}]})
+    assert status == 200 and answer["outputs"][0]["data"] == classes["data"]
