@@ -25,6 +25,7 @@ from mlcc_runtime.service import Service
 
 log = logging.getLogger("mlcc_runtime")
 MODEL_VERSION = "1"
+NOT_READY_HEADER = "Mlcc-Not-Ready"
 Handler = Callable[[Request], Awaitable[Response]]
 T = TypeVar("T")
 # Bodies past this size decode on a worker thread: decoding takes ~50 ms per MiB, and the event
@@ -158,13 +159,17 @@ def create_app(service: Service) -> Starlette:
     async def server_metadata(request: Request) -> Response:
         return raw_json(server_body)
 
+    # Health (Open Inference Protocol): the status is the answer, 200 true and 400 false, and
+    # the body is empty; why a service is not ready is in a header for whoever looks.
+    def not_ready() -> Response:
+        reason = service.not_ready_reason().encode("ascii", "backslashreplace").decode()
+        return Response(status_code=400, headers={NOT_READY_HEADER: reason})
+
     async def live(request: Request) -> Response:
-        return raw_json(b'{"live":true}')
+        return Response()
 
     async def ready(request: Request) -> Response:
-        if service.ready:
-            return raw_json(b'{"ready":true}')
-        return error_response(503, f"not ready: {service.not_ready_reason()}")
+        return Response() if service.ready else not_ready()
 
     async def model_metadata(request: Request) -> Response:
         try:
@@ -175,13 +180,10 @@ def create_app(service: Service) -> Starlette:
 
     async def model_ready(request: Request) -> Response:
         try:
-            check_model(request)
+            check_model(request)  # an unknown model is an error (404, JSON), not a "no"
         except ApiError as exc:
             return error_response(exc.status, exc.message)
-        if service.ready:
-            return json_response({"name": model_name, "ready": True})
-        return error_response(503, f"model {model_name!r} is not ready: "
-                                   f"{service.not_ready_reason()}")
+        return Response() if service.ready else not_ready()
 
     async def openapi_json(request: Request) -> Response:
         return raw_json(openapi_body)

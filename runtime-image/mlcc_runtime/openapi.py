@@ -37,7 +37,8 @@ def _element(types: tuple[str, ...] | frozenset[str]) -> dict:
         else:
             kinds.append({"type": "string"})
     unique = [k for i, k in enumerate(kinds) if k not in kinds[:i]]
-    return unique[0] if len(unique) == 1 else {"oneOf": unique}
+    # anyOf: 1.0 is both an integer and a number to JSON Schema, which oneOf would refuse.
+    return unique[0] if len(unique) == 1 else {"anyOf": unique}
 
 
 def _predict_tensor(f: Field | None) -> dict:
@@ -77,11 +78,20 @@ def _v2_tensor(f: Field | None) -> dict:
     return schema
 
 
-def _inputs_schema(contract: Contract, tensor: Any) -> dict:
+def _inputs_schema(contract: Contract, tensor: Any, at_least: int = 0) -> dict:
+    """The inputs array: as many tensors as the contract requires (and ``at_least``), at most
+    one per declared input (unknown names and repeats are refused)."""
+    required = sum(1 for f in contract.inputs.values() if not f.optional)
+    schema: dict[str, Any] = {"type": "array"}
+    if max(required, at_least):
+        schema["minItems"] = max(required, at_least)
     if not contract.inputs:
-        return {"type": "array", "items": tensor(None)}
+        schema["items"] = tensor(None)
+        return schema
     variants = [tensor(f) for f in contract.inputs.values()]
-    return {"type": "array", "items": variants[0] if len(variants) == 1 else {"oneOf": variants}}
+    schema["items"] = variants[0] if len(variants) == 1 else {"oneOf": variants}
+    schema["maxItems"] = len(variants)
+    return schema
 
 
 def _output_fields(contract: Contract) -> dict:
@@ -98,9 +108,12 @@ def _json(schema: dict, description: str) -> dict:
 
 def _errors(*codes: int) -> dict:
     text = {400: "Invalid input", 401: "No authenticated user for a FILE request",
-            404: "Unknown model or version", 413: "Body or FILE inputs too large",
+            404: "Unknown model or version", 408: "The request body stalled or came too slowly",
+            413: "Body, FILE inputs or their memory too large",
+            422: "A tensor without the protocol's required 'shape'",
             500: "The inference function failed", 502: "File box error",
-            503: "Not ready or file box unreachable", 504: "Inference timed out"}
+            503: "Not ready, file box unreachable, or the memory for requests busy",
+            504: "Inference timed out"}
     return {str(c): _json(_ref("Error"), text[c]) for c in codes}
 
 
@@ -150,7 +163,10 @@ def document(contract: Contract, model_name: str,
     """The document; ``examples`` pairs each example with its decoded request (for V2)."""
     predict_examples = _example_objects(examples, v2=False)
     v2_examples = _example_objects(examples, v2=True)
-    infer_errors = _errors(400, 401, 413, 500, 502, 503, 504)
+    infer_errors = _errors(400, 401, 408, 413, 500, 502, 503, 504)
+    # Open Inference Protocol health: the status answers, the body is empty.
+    health = {"200": {"description": "Yes"},
+              "400": {"description": "No (the Mlcc-Not-Ready header says why)"}}
     model_param = {"name": "model_name", "in": "path", "required": True,
                    "schema": {"type": "string"}}
     version_param = {"name": "version", "in": "path", "required": True,
@@ -165,11 +181,11 @@ def document(contract: Contract, model_name: str,
                 "requestBody": {"required": True,
                                 "content": _media(_ref("V2Request"), v2_examples)},
                 "responses": {"200": _json(_ref("V2Response"), "Inference result"),
-                              **_errors(404), **infer_errors},
+                              **_errors(404, 422), **infer_errors},
             }}
         if suffix == "/ready":
             return {"get": {"summary": "Model readiness", "parameters": params, "responses": {
-                "200": _json(_ref("ModelReady"), "Ready"), **_errors(404, 503)}}}
+                **health, **_errors(404)}}}
         return {"get": {"summary": "Model metadata", "parameters": params, "responses": {
             "200": _json(_ref("ModelMetadata"), "Metadata"), **_errors(404)}}}
 
@@ -184,9 +200,8 @@ def document(contract: Contract, model_name: str,
         "/v2": {"get": {"summary": "Server metadata", "responses": {
             "200": _json(_ref("ServerMetadata"), "Server metadata")}}},
         "/v2/health/live": {"get": {"summary": "Liveness", "responses": {
-            "200": _json(_ref("Live"), "Live")}}},
-        "/v2/health/ready": {"get": {"summary": "Readiness", "responses": {
-            "200": _json(_ref("Ready"), "Ready"), **_errors(503)}}},
+            "200": {"description": "Live"}}}},
+        "/v2/health/ready": {"get": {"summary": "Readiness", "responses": health}},
     }
     for versioned in (False, True):
         base = "/v2/models/{model_name}" + ("/versions/{version}" if versioned else "")
@@ -223,7 +238,7 @@ def document(contract: Contract, model_name: str,
         "V2Request": {"type": "object", "required": ["inputs"], "properties": {
             "id": {"type": "string"},
             "parameters": {"type": "object"},
-            "inputs": _inputs_schema(contract, _v2_tensor),
+            "inputs": _inputs_schema(contract, _v2_tensor, at_least=1),
             "outputs": _output_fields(contract),
         }},
         "V2Response": {"type": "object", "required": ["model_name", "outputs"], "properties": {
@@ -242,12 +257,6 @@ def document(contract: Contract, model_name: str,
                                          "inputs": {"type": "array", "items": metadata_tensor},
                                          "outputs": {"type": "array",
                                                      "items": metadata_tensor}}},
-        "ModelReady": {"type": "object", "required": ["name", "ready"],
-                       "properties": {"name": {"type": "string"}, "ready": {"type": "boolean"}}},
-        "Live": {"type": "object", "required": ["live"],
-                 "properties": {"live": {"type": "boolean"}}},
-        "Ready": {"type": "object", "required": ["ready"],
-                  "properties": {"ready": {"type": "boolean"}}},
     }
     return {
         "openapi": "3.0.3",

@@ -107,6 +107,11 @@ def _input(raw: Any, index: int, binary: memoryview, offset: int,
     if datatype == "BYTES":
         target = (_SPECIAL_CONTENT.get(content_type) if type(content_type) is str else None) \
             or contract.declared_textual(name) or "str"
+    if raw.get("shape") is None:
+        # A required field of the protocol: 422, as MLServer (the platform's /predict stays
+        # lenient about shape).
+        raise ApiError(422, f"{where}: 'shape' is missing; the Open Inference Protocol "
+                            "requires it (e.g. [N] or [N, 4])")
     size = params.get("binary_data_size")
     if size is not None:
         if type(size) is not int or size < 0:
@@ -148,8 +153,8 @@ def decode(body: bytes | bytearray, header_length: str | None, contract: Contrac
     else:
         doc, binary = loads_request(body, charge), memoryview(b"")
     raw_inputs = doc.get("inputs")
-    if type(raw_inputs) is not list:
-        raise invalid("'inputs' must be a list")
+    if type(raw_inputs) is not list or not raw_inputs:
+        raise invalid("'inputs' must be a list of at least one tensor")
     inputs, offset = [], 0
     for i, raw in enumerate(raw_inputs):
         tensor, offset = _input(raw, i, binary, offset, contract, charge)

@@ -134,12 +134,16 @@ def test_a_bad_examples_file_exits_2_with_one_line(tmp_path, content, message) -
 
 # -- warm-up on a real server ---------------------------------------------------------------
 
-def _status(url: str) -> tuple[int, dict]:
+def _status(url: str) -> tuple[int, str]:
+    """A health answer: its status and why it is not ready (the body is empty, as the Open
+    Inference Protocol has it)."""
     try:
         with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, json.loads(r.read())
+            assert r.read() == b""
+            return r.status, r.headers.get("Mlcc-Not-Ready", "")
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+        assert e.read() == b""
+        return e.code, e.headers.get("Mlcc-Not-Ready", "")
 
 
 def _warm_env(tmp_path, model_key: str, load_seconds: float = 0.0) -> dict[str, str]:
@@ -156,16 +160,15 @@ def test_warm_up_loads_the_model_before_readiness(tmp_path) -> None:
     model.write_text("setosa\n")
     env = _warm_env(tmp_path, str(model), load_seconds=1.5)
     with serve_process(env, wait_for="/v2/health/live") as (proc, base):
-        status, body = _status(base + "/v2/health/ready")
-        assert status == 503  # the example is still loading the model
-        assert "warming up with example 'setosa'" in body["error"]
-        assert _status(base + "/v2/models/model/ready")[0] == 503
+        status, reason = _status(base + "/v2/health/ready")
+        assert status == 400  # the example is still loading the model
+        assert reason == "warming up with example 'setosa'"
+        assert _status(base + "/v2/models/model/ready")[0] == 400
         deadline = time.monotonic() + 20
         while _status(base + "/v2/health/ready")[0] != 200:
             assert time.monotonic() < deadline, "never became ready"
             time.sleep(0.05)
-        assert _status(base + "/v2/models/model/ready") == (200, {"name": "model",
-                                                                   "ready": True})
+        assert _status(base + "/v2/models/model/ready") == (200, "")
         with urllib.request.urlopen(base + "/metrics", timeout=5) as r:
             assert "mlcc_model_loaded 1.0" in r.read().decode()  # loaded before any call
         started = time.monotonic()
@@ -183,17 +186,17 @@ def test_a_failed_warm_up_keeps_readiness_false_and_logs_the_cause(tmp_path) -> 
             as (proc, base):
         deadline = time.monotonic() + 10
         while True:
-            status, body = _status(base + "/v2/health/ready")
-            if "failed" in body.get("error", "") or time.monotonic() > deadline:
+            status, reason = _status(base + "/v2/health/ready")
+            if "failed" in reason or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
-        assert status == 503
-        assert body == {"error": "not ready: warm-up with example 'setosa' failed; see the "
-                                 "service log"}  # the cause's text is not for the public
+        assert status == 400
+        assert reason == ("warm-up with example 'setosa' failed; see the "
+                          "service log")  # the cause's text is not for the public
         time.sleep(0.3)
-        assert _status(base + "/v2/health/ready")[0] == 503  # it stays not ready
-        assert _status(base + "/v2/health/live") == (200, {"live": True})  # no crash loop
-        assert _status(base + "/v2/models/model/ready")[0] == 503
+        assert _status(base + "/v2/health/ready")[0] == 400  # it stays not ready
+        assert _status(base + "/v2/health/live") == (200, "")  # no crash loop
+        assert _status(base + "/v2/models/model/ready")[0] == 400
         assert proc.poll() is None
         proc.terminate()
         proc.wait(15)
@@ -251,10 +254,10 @@ def test_a_function_rejecting_the_example_is_a_failed_warm_up(client_for, caplog
     with caplog.at_level("ERROR"):
         c = client_for(echo_fn.raising, examples=[example])
         deadline = time.monotonic() + 10
-        while "failed" not in c.get("/v2/health/ready").text:
+        while "failed" not in c.get("/v2/health/ready").headers.get("Mlcc-Not-Ready", ""):
             assert time.monotonic() < deadline
             time.sleep(0.02)
-    assert c.get("/v2/health/ready").status_code == 503
+    assert c.get("/v2/health/ready").status_code == 400
     (record,) = [r for r in caplog.records if r.levelname == "ERROR"]
     assert record.getMessage().endswith("invalid input: x must be positive")
     assert isinstance(record.exc_info[1], ValueError)

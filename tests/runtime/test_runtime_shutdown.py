@@ -1,4 +1,5 @@
-"""SIGTERM: readiness turns 503, in-flight requests finish, then the process exits 0."""
+"""SIGTERM: readiness turns false (400, as the Open Inference Protocol answers "no"), in-flight
+requests finish, then the process exits 0."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def test_sigterm_drains_then_exits_cleanly() -> None:
         time.sleep(0.3)
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.3)
-        assert _status(base + "/v2/health/ready") == 503  # draining: out of the Service
+        assert _status(base + "/v2/health/ready") == 400  # draining: out of the Service
         assert _status(base + "/v2/health/live") == 200
         worker.join(10)
         assert result["answer"][0] == 200  # the in-flight request finished
@@ -64,7 +65,7 @@ def _slow_request(base: str, seconds: float, result: dict) -> threading.Thread:
 
 
 def test_new_requests_are_still_served_while_draining() -> None:
-    """Only readiness says 503 during the drain: the endpoints controller may still route
+    """Only readiness says no during the drain: the endpoints controller may still route
     requests here until it has seen it, and those must not fail."""
     env = {"MLCC_PYTHON_PATH": str(HERE), "MLCC_FUNCTION": "fixtures.echo_fn.slow",
            "MLCC_DRAIN_SECONDS": "3"}
@@ -72,11 +73,12 @@ def test_new_requests_are_still_served_while_draining() -> None:
         assert post_json(base + "/predict", {"inputs": []})[0] == 200
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.3)
-        assert _status(base + "/v2/health/ready") == 503
-        assert _status(base + "/v2/models/model/ready") == 503
+        assert _status(base + "/v2/health/ready") == 400
+        assert _status(base + "/v2/models/model/ready") == 400
         status, answer = post_json(base + "/predict", {"inputs": []})
         assert status == 200, answer
-        status, answer = post_json(base + "/v2/models/model/infer", {"inputs": []})
+        status, answer = post_json(base + "/v2/models/model/infer", {"inputs": [
+            {"name": "x", "datatype": "FP32", "shape": [1], "data": [1.0]}]})
         assert status == 200, answer
         assert proc.wait(15) == 0
 
