@@ -347,13 +347,23 @@ def _indent_of(line: str) -> int:
 
 
 def _misindented(lines: list[str], error: int) -> tuple[int, int, int, int] | None:
-    """(line, column written, column meant, lines moved with it), 0-based, of the line to re-indent."""
+    """(line, column written, column meant, lines moved with it), 0-based, of the line to re-indent.
+
+    Every re-indentation (of a line at or up to MAX_LINES_TRIED above the error, to a column the
+    lines above it use) that makes the document parse is a candidate; the one that leaves the
+    document's indentation most regular wins (a nested line two columns in, when the file indents by
+    two), then the one nearest the error. Moving the culprit back and moving its neighbours to match
+    it may both parse; only the first gives the file its usual shape.
+    """
     if error >= len(lines):
         return None
     start = next((j + 1 for j in range(error - 1, -1, -1) if _DOCUMENT_START.match(lines[j])), 0)
     end = next((j for j in range(error, len(lines)) if j >= start and _DOCUMENT_START.match(lines[j])), len(lines))
-    if end - start > MAX_SEARCH_LINES or _parses(lines[start:end]):
+    document = lines[start:end]
+    if len(document) > MAX_SEARCH_LINES or _parses(document):
         return None
+    step = _usual_step(document)
+    best: tuple[tuple[int, int, int, int], tuple[int, int, int, int]] | None = None
     trials = 0
     for number in range(min(error, end - 1), max(start - 1, error - MAX_LINES_TRIED), -1):
         line = lines[number]
@@ -362,27 +372,77 @@ def _misindented(lines: list[str], error: int) -> tuple[int, int, int, int] | No
         written = _indent_of(line)
         below = [j for j in range(number + 1, end) if _content(lines[j])]
         nested = 0
-        for j in below:
+        for j in below if _opens_block(line) else ():
             if _indent_of(lines[j]) <= written:
                 break
             nested += 1
-        levels = _levels(lines[start:number])
-        for meant in sorted(levels - {written}, key=lambda c: (abs(c - written), -c)):
+        columns = _levels(lines[start:number])
+        above = next((lines[j] for j in range(number - 1, start - 1, -1) if _content(lines[j])), None)
+        if above is not None and _opens_block(above):  # the first line of a block may start a column
+            columns.add(_indent_of(above) + step)
+        for meant in sorted(columns - {written}, key=lambda c: (abs(c - written), -c)):
             if trials >= MAX_TRIALS:
-                return None
+                return best[1] if best else None
             trials += 2
-            alone = [*lines[start:number], " " * meant + line.lstrip(" "), *lines[number + 1 : end]]
-            # Alone, when what was nested under the line stays nested under it.
-            keeps_children = not nested or _indent_of(lines[below[0]]) > meant
-            if keeps_children and _parses(alone):
-                return number, written, meant, 0
-            if nested:
-                shift = meant - written
-                moved = [(" " * (_indent_of(lines[j]) + shift) + lines[j].lstrip(" ")) if j in below[:nested] else lines[j]
-                         for j in range(number + 1, end)]
-                if _parses([*lines[start:number], alone[number - start], *moved]):
-                    return number, written, meant, nested
-    return None
+            shift = meant - written
+            fixed = list(document)
+            fixed[number - start] = " " * meant + line.lstrip(" ")
+            # Alone, when what was nested under the line stays nested under it; else with it.
+            if not nested or _indent_of(lines[below[0]]) > meant:
+                moved = 0
+            else:
+                moved = nested
+                for j in below[:nested]:
+                    fixed[j - start] = " " * (_indent_of(lines[j]) + shift) + lines[j].lstrip(" ")
+            if not _parses(fixed):
+                continue
+            rank = (_irregular(fixed, step), error - number, moved, abs(shift))
+            if best is None or rank < best[0]:
+                best = (rank, (number, written, meant, moved))
+    return best[1] if best else None
+
+
+def _steps(lines: list[str]) -> list[int]:
+    """How far each line is indented past the nearest line above it that is indented less."""
+    found = []
+    open_: list[int] = []  # the indentations of the lines above that are still open, increasing
+    for line in lines:
+        if not _content(line):
+            continue
+        column = _indent_of(line)
+        while open_ and open_[-1] >= column:
+            open_.pop()
+        if open_:
+            found.append(column - open_[-1])
+        open_.append(column)
+    return found
+
+
+def _usual_step(lines: list[str]) -> int:
+    steps = _steps(lines)
+    return max(set(steps), key=steps.count) if steps else 2
+
+
+def _irregular(lines: list[str], step: int) -> int:
+    """Lines indented by other than the usual step, and `key:` lines with nothing under them."""
+    content = [line for line in lines if _content(line)]
+    empty = sum(
+        1
+        for line, after in zip(content, [*content[1:], ""])
+        if _COMMENT.sub("", line).rstrip().endswith(":") and (not after or _indent_of(after) <= _indent_of(line))
+        and not after.lstrip().startswith("- ")
+    )
+    return empty + sum(1 for s in _steps(lines) if s != step)
+
+
+_OPENS = re.compile(r"(:|:\s*[|>][-+0-9]*|^\s*-.*)\s*$")
+_COMMENT = re.compile(r"\s+#.*$")
+
+
+def _opens_block(line: str) -> bool:
+    """Whether the lines more indented below `line` are its own: after `key:`, `key: |` or a `- ` item
+    (not after `key: value`, where they would be a continued scalar)."""
+    return bool(_OPENS.search(_COMMENT.sub("", line)))
 
 
 def _levels(lines: list[str]) -> set[int]:

@@ -1,0 +1,61 @@
+"""`mlcc run --code DIR`: a module whose folder holds only manifests (its code lives in another
+repository) runs with its code taken from a checkout of that repository."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_run_e2e import MLCC, ROOT, Running, credentials_file, free_port
+
+pytest.importorskip("moto")
+pytest.importorskip("sklearn")
+
+MODEL = "data/models/users/developer/file_groups/models/iris.joblib"
+
+
+class RunningWithCode(Running):
+    """`mlcc run --code CODE MODULE`, started as `Running` starts a module."""
+
+    def __init__(self, module: Path, code: Path, credentials: Path, tmp: Path) -> None:
+        self.port = free_port()
+        self.log = tmp / "run.log"
+        self.process = subprocess.Popen(
+            [*MLCC, "run", str(module), "--code", str(code), "--env", "dev", "--overlays", str(ROOT / "overlays"),
+             "--port", str(self.port), "--credentials", str(credentials)],
+            stdout=open(self.log, "w"), stderr=subprocess.STDOUT, cwd=tmp,
+        )
+        deadline = time.monotonic() + 90
+        while "press Ctrl-C to stop" not in self.output():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                pytest.fail(f"mlcc run --code did not start:\n{self.output()}")
+            time.sleep(0.2)
+
+
+def test_a_manifests_only_module_runs_with_its_code_from_elsewhere(tmp_path):
+    iris = ROOT / "modules" / "iris"
+    # The module repository: manifests (and example requests), no Python code.
+    module = tmp_path / "modules" / "iris"
+    shutil.copytree(iris, module, ignore=shutil.ignore_patterns("*.py", "iris", "__pycache__", "*.joblib"))
+    assert not list(module.rglob("*.py"))
+    # The code repository, checked out elsewhere.
+    code = tmp_path / "iris-code"
+    shutil.copytree(iris / "iris", code / "iris", ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, str(iris / "train.py"), str(module / MODEL)], check=True, capture_output=True)
+
+    running = RunningWithCode(module, code, credentials_file(tmp_path, "iris-apis-cred"), tmp_path)
+    try:
+        status, answer = running.call(
+            "POST", "/pu-alice-pa-iris/iris/predict",
+            {"inputs": [{"name": "features", "datatype": "FP32", "shape": [1, 4], "data": [5.1, 3.5, 1.4, 0.2]}],
+             "output_fields": [{"name": "species"}]},
+        )
+        assert status == 200, (answer, running.output())
+        assert {o["name"]: o["data"] for o in answer["outputs"]}["species"] == ["setosa"]
+    finally:
+        assert running.stop() == 0
