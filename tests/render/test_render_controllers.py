@@ -259,6 +259,28 @@ def test_termination_grace_covers_the_runtime_shutdown(golden: Tree, monkeypatch
             assert grace == expected, deployment["metadata"]["name"]
 
 
+@pytest.mark.parametrize("timeout, wait, grace", [(120, 125, 127), (0, 3605, 3607)])
+def test_a_component_timeout_moves_routes_and_grace_with_it(scratch: Path, timeout: int, wait: int, grace: int) -> None:
+    """`serving.timeoutSeconds` is the runtime's MLCC_INFERENCE_TIMEOUT: both proxies and the
+    grace period follow it (0, no limit in the runtime, takes the longest limit a component may
+    set, 3600 s: a grace period and nginx's timeouts must be finite)."""
+    path = scratch / "modules" / "iris" / "iris-mlcmp.yaml"
+    text = path.read_text()
+    assert "    inference:\n" in text
+    path.write_text(text.replace("    inference:\n", f"    inference:\n      serving:\n        timeoutSeconds: {timeout}\n", 1))
+    run = mlcc_inprocess("build", "modules", "-o", "out", cwd=scratch)
+    assert run.code == 0, run.text
+    out = Tree(scratch / "out")
+    (rule,) = out.get("prod", IRIS, "HTTPRoute", "iris-api")["spec"]["rules"]
+    assert rule["timeouts"] == {"request": f"{wait}s"}
+    notes = out.get("dev", IRIS, "Ingress", "iris-api")["metadata"]["annotations"]
+    assert notes["nginx.ingress.kubernetes.io/proxy-read-timeout"] == notes["nginx.ingress.kubernetes.io/proxy-send-timeout"] == str(wait)
+    for env in ("dev", "prod"):
+        assert pod_spec(out.get(env, IRIS, "Deployment", "iris-mlcmp"))["terminationGracePeriodSeconds"] == grace
+    # The other module keeps the default.
+    assert pod_spec(out.get("dev", TEXTSTATS, "Deployment", "textstats-mlcmp"))["terminationGracePeriodSeconds"] == 67
+
+
 # --- 6. auth before the route ------------------------------------------------------------------
 
 
