@@ -1,9 +1,10 @@
 """How long and how much an MLComponent's runtime serves, and what the objects around it derive
 from that: route timeouts, the pod's termination grace period, the FILE scratch space.
 
-Every figure the runtime enforces is rendered into its configuration from here, so the runtime
-and the objects around it cannot disagree (a route that cuts a request the runtime still allows,
-a kill before the drain ends, a download cap larger than the folder it fills).
+The runtime's limits come from the component (`spec.mlService.inference.serving`) or the
+runtime's defaults; what the objects around it need is derived from the same figures here, so
+they cannot disagree (a route that cuts a request the runtime still allows, a kill before the
+drain ends, a download cap larger than the folder it fills).
 """
 
 from __future__ import annotations
