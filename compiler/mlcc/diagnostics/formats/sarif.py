@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -52,7 +53,9 @@ def _rule(code: Code) -> dict:
 
 
 def _rule_name(title: str) -> str:
-    return "".join(word[:1].upper() + word[1:] for word in title.replace("-", " ").split())  # apiVersion → ApiVersion
+    """'no example requests: warm-up is off' → NoExampleRequestsWarmUpIsOff (apiVersion → ApiVersion)."""
+    words = re.sub(r"[^A-Za-z0-9]+", " ", title).split()
+    return "".join(word[:1].upper() + word[1:] for word in words)
 
 
 def _uri(file: str) -> str:
