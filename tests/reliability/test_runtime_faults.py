@@ -235,7 +235,9 @@ def test_function_faults_then_healthy(mode: str, status: int, text: str) -> None
         _assert_healthy(c)
         ok = c.post("/predict", json={"inputs": []})
         assert ok.status_code == 200 and ok.json()["outputs"][0]["data"] == [1.0]
-        v2 = c.post("/v2/models/model/infer", json={"inputs": [], "parameters": {"mode": mode}})
+        v2 = c.post("/v2/models/model/infer", json={  # V2 takes one tensor at least
+            "inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [1.0]}],
+            "parameters": {"mode": mode}})
         assert v2.status_code == status
     finally:
         c.__exit__(None, None, None)
