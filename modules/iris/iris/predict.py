@@ -1,4 +1,4 @@
-"""Inference function of the Iris classifier (see SPEC §1.3 for the contract)."""
+"""Inference function of the Iris classifier (the contract: docs/inference-function.md)."""
 
 from __future__ import annotations
 

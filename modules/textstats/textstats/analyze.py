@@ -1,4 +1,4 @@
-"""Inference function of the textstats module (see SPEC §1.3 for the contract).
+"""Inference function of the textstats module (the contract: docs/inference-function.md).
 
 Reads an uploaded UTF-8 text file, counts its words without stop words, and writes a JSON
 report next to the input file; the runtime uploads that report to the user's box.
