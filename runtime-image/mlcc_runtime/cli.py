@@ -153,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     _opt(serve, "--timeout", "MLCC_INFERENCE_TIMEOUT", 60.0,
          "seconds before a request answers 504 (0: no limit)", type=_non_negative_float)
     _opt(serve, "--drain-seconds", "MLCC_DRAIN_SECONDS", 2.0,
-         "after SIGTERM, seconds to keep serving with readiness 503", type=_non_negative_float)
+         "after SIGTERM, seconds to keep serving with readiness false (400)",
+         type=_non_negative_float)
     _opt(serve, "--examples", "MLCC_EXAMPLES_FILE", None,
          "JSON file of example requests; the first runs before readiness turns true")
     _opt(serve, "--access-log", "MLCC_ACCESS_LOG", False, "log every request",

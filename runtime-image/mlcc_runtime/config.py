@@ -63,7 +63,7 @@ class ServeSettings:
     log_format: str = "json"
     log_level: str = "INFO"
     access_log: bool = False
-    drain_seconds: float = 2.0  # after SIGTERM: answer 503 on readiness this long, then stop
+    drain_seconds: float = 2.0  # after SIGTERM: readiness says no (400) this long, then stop
     examples_file: str | None = None  # JSON list of example requests; the first warms up
 
 

@@ -1,7 +1,7 @@
 """uvicorn with a graceful, probe-aware shutdown.
 
 On SIGTERM Kubernetes removes the pod from its Service only after the readiness probe fails, so
-the server first turns readiness to 503 and keeps serving for ``drain_seconds``, then stops
+the server first turns readiness to false (400) and keeps serving for ``drain_seconds``, then stops
 accepting connections, lets in-flight requests finish and exits 0. A second signal stops at once.
 """
 
@@ -36,7 +36,7 @@ class DrainingServer(uvicorn.Server):
         # process would die by signal instead of exiting 0 after a clean drain.
         if self.stop_at is not None:
             self.stop_now(sig)  # does not return
-        log.info("received %s: readiness now 503, draining for %.1f s",
+        log.info("received %s: readiness now false (400), draining for %.1f s",
                  signal.Signals(sig).name, self.drain_seconds)
         self.service.draining = True
         self.stop_at = time.monotonic() + self.drain_seconds
