@@ -6,7 +6,7 @@ import resource
 import shutil
 
 import pytest
-from compiler_support import CASES, MODULES, ROOT, run_mlcc
+from compiler_support import CASE_OPTIONS, CASES, MODULES, ROOT, run_mlcc
 
 
 def test_examples_lint_clean_with_zero_diagnostics():
@@ -47,7 +47,7 @@ def test_the_example_file_pre_commit_would_pass():
 
 def test_several_files_of_one_module_lint_it_once():
     files = [CASES / "301-unknown-databox" / name for name in ("boxes.yaml", "component.yaml", "apis.yaml")]
-    run = run_mlcc("lint", "--format", "json", *files, cwd=CASES)
+    run = run_mlcc("lint", *CASE_OPTIONS, "--format", "json", *files, cwd=CASES)
     assert [d["code"] for d in run.json()] == ["MLCC301"] * 3
 
 

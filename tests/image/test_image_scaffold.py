@@ -23,7 +23,7 @@ def test_scaffolded_image_builds_with_a_requirement_and_warms_up(runtime_image, 
     # a small pure-Python package from the registry, installed as the image's root, then dropped to 10001
     (module / "requirements.txt").write_text("six==1.16.0\n")
     image = it.build(module, "localhost/scorer-scaffold:test", build_args={"RUNTIME_IMAGE": runtime_image})
-    assert it.image_config(image)["config"].get("User") == "10001:10001"
+    assert it.image_config(image)["OCIv1"]["config"].get("User") == "10001:10001"
     ctr = container_factory(image)
     assert ctr.run(["python", "-c", "import six, scorer.predict; print(six.__version__)"]).stdout.strip() == "1.16.0"
     models = it.owned_dir(tmp_path / "models")

@@ -254,3 +254,9 @@ def feature(name: str, key: str) -> Any:
         "style": v["routes"]["style"],
         "store": "secretStore" in v,
     }[key]
+
+
+def runtime_config(tree, env: str, namespace: str) -> dict:
+    """The runtime's ConfigMap of a namespace's MLComponent (not its examples ConfigMap)."""
+    (config,) = [c for c in tree.of_kind("ConfigMap", env, namespace) if "MLCC_FUNCTION" in c.get("data", {})]
+    return config

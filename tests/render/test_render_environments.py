@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rendertools import API, Tree, copy_modules, mlcc_inprocess, snapshot, write_env
+from rendertools import API, Tree, copy_modules, mlcc_inprocess, runtime_config, snapshot, write_env
 
 # case: (environment.yaml after its apiVersion/kind lines, code, (line, column) in the file, words)
 BROKEN = {
@@ -141,7 +141,7 @@ def test_runtime_configmap_name_changes_with_the_function(repo: Path) -> None:
     names = []
     for out in ("before", "after"):
         tree = Tree(repo / out)
-        (config_map,) = tree.of_kind("ConfigMap", "dev", "pu-alice-pa-iris")
+        config_map = runtime_config(tree, "dev", "pu-alice-pa-iris")
         name = config_map["metadata"]["name"]
         deployment = tree.get("dev", "pu-alice-pa-iris", "Deployment", "iris-mlcmp")
         assert {"configMapRef": {"name": name}} in deployment["spec"]["template"]["spec"]["containers"][0]["envFrom"]

@@ -14,6 +14,7 @@ import pytest
 
 from mlcc.k8s.pss import violations
 from rendertools import (
+    runtime_config,
     DATA_KINDS,
     EXT_AUTH,
     OIDC,
@@ -206,7 +207,7 @@ def test_external_provider_uses_a_prefix_of_the_existing_bucket(tree: Tree, env:
     secret = config["credentials"]["secretName"]
     assert env_value(files, "AWS_SECRET_ACCESS_KEY") == {"secretKeyRef": {"name": secret, "key": "AWS_SECRET_ACCESS_KEY"}}
     assert f"users=s3://$(MLCC_BOX_BUCKET)/{IRIS}/users" in files["command"]
-    config_map = next(iter(tree.of_kind("ConfigMap", env, IRIS)))
+    config_map = runtime_config(tree, env, IRIS)
     assert config_map["data"]["MLCC_FILES_PREFIX"] == f"{IRIS}/users/"
 
 
@@ -297,7 +298,7 @@ def test_image_injection_runs_the_runtime_already_in_the_image(tree: Tree, env: 
 @pytest.mark.parametrize("env", ENVS)
 def test_runtime_configmap_is_content_named_and_referenced(tree: Tree, env: str) -> None:
     for ns in IRIS_LIKE:
-        (config_map,) = tree.of_kind("ConfigMap", env, ns)
+        config_map = runtime_config(tree, env, ns)
         name = config_map["metadata"]["name"]
         assert re.fullmatch(r"iris-mlcmp-runtime-[0-9a-f]{10}", name)
         assert (tree.root / env / ns / "configmap-iris-mlcmp-runtime.yaml").is_file()  # stable file name
@@ -316,10 +317,10 @@ def test_runtime_configmap_is_content_named_and_referenced(tree: Tree, env: str)
 def test_configmap_name_follows_its_content(tree: Tree) -> None:
     """Environments that differ in what the runtime is told get different names; ones that
     tell it the same thing share the name."""
-    names = {env: tree.of_kind("ConfigMap", env, IRIS)[0]["metadata"]["name"] for env in ENVS}
+    names = {env: runtime_config(tree, env, IRIS)["metadata"]["name"] for env in ENVS}
     by_prefix: dict[str, set[str]] = {}
     for env in ENVS:
-        data = tree.of_kind("ConfigMap", env, IRIS)[0]["data"]
+        data = runtime_config(tree, env, IRIS)["data"]
         by_prefix.setdefault(data["MLCC_FILES_PREFIX"], set()).add(names[env])
     assert all(len(group) == 1 for group in by_prefix.values())
     assert len(set(names.values())) == len(by_prefix)

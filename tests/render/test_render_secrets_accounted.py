@@ -11,8 +11,14 @@ from rendertools import MODULES, OVERLAYS, mlcc_inprocess
 
 
 def _repo(tmp_path: Path) -> Path:
+    """The iris module and the overlays, dev without its secret store and certificate issuer."""
     shutil.copytree(MODULES / "iris", tmp_path / "modules" / "iris", ignore=shutil.ignore_patterns("data", "__pycache__"))
     shutil.copytree(OVERLAYS, tmp_path / "overlays")
+    dev = tmp_path / "overlays" / "dev" / "environment.yaml"
+    text = dev.read_text()
+    cut = text.index("  secretStore:")
+    text = text[:cut] + text[text.index("  replicas:"):]
+    dev.write_text("".join(line for line in text.splitlines(keepends=True) if "tlsClusterIssuer" not in line))
     return tmp_path
 
 
@@ -32,7 +38,7 @@ def test_without_a_secret_store_each_needed_secret_is_named_with_its_command(tmp
     # under `auth` (ingress-nginx's key) and `.htpasswd` (Envoy Gateway's).
     assert "htpasswd -nbs USER PASSWORD > auth" in basic["hint"]
     assert "kubectl -n pu-alice-pa-iris create secret generic iris-apis-cred --from-file=auth --from-file=.htpasswd=auth" in basic["hint"]
-    assert "create secret tls ml-dev-tls" in found["ml-dev-tls"]["hint"]
+    assert "create secret tls ml-dev-tls" in found["ml-dev-tls"]["hint"] and "tlsClusterIssuer" in found["ml-dev-tls"]["hint"]
     build = mlcc_inprocess("build", "--env", "dev", "-o", "out", "modules", cwd=repo)
     assert build.code == 0, build.text
     assert build.err.count("warning[MLCC703]") == 2
@@ -49,6 +55,19 @@ def test_a_secret_store_or_a_carried_sealed_secret_accounts_for_it(tmp_path: Pat
     )
     run = mlcc_inprocess("lint", "--format", "json", "--env", "dev", "modules", cwd=repo)
     assert set(_unprovided(run.json())) == {"ml-dev-tls"}, run.out
+
+
+def test_a_certificate_issuer_accounts_for_the_tls_secret(tmp_path: Path) -> None:
+    """cert-manager's ingress-shim issues an Ingress's spec.tls secret when the Ingress names an
+    issuer (cert-manager.io/docs/usage/ingress/): with `tlsClusterIssuer` the TLS Secret is made."""
+    repo = _repo(tmp_path)
+    dev = repo / "overlays" / "dev" / "environment.yaml"
+    dev.write_text(dev.read_text().replace("    tlsSecretName: ml-dev-tls\n", "    tlsSecretName: ml-dev-tls\n    tlsClusterIssuer: letsencrypt\n"))
+    run = mlcc_inprocess("lint", "--format", "json", "--env", "dev", "modules", cwd=repo)
+    assert set(_unprovided(run.json())) == {"iris-apis-cred"}, run.out
+    build = mlcc_inprocess("build", "--env", "dev", "-o", "out", "modules", cwd=repo)
+    ingress = (repo / "out" / "dev" / "pu-alice-pa-iris" / "ingress-iris-api.yaml").read_text()
+    assert "cert-manager.io/cluster-issuer: letsencrypt" in ingress, build.text
 
 
 def test_the_warning_can_be_ignored_by_the_module(tmp_path: Path) -> None:

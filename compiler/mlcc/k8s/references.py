@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 INGRESS_AUTH_SECRET = "nginx.ingress.kubernetes.io/auth-secret"
+# cert-manager's ingress-shim makes a Certificate, and so the Secret, for each spec.tls entry of an
+# Ingress annotated with an issuer (cert-manager.io/docs/usage/ingress/).
+CERT_MANAGER_ISSUER = "cert-manager.io/cluster-issuer"
+CERT_MANAGER_ANNOTATIONS = (CERT_MANAGER_ISSUER, "cert-manager.io/issuer")
 # Controllers that create a Secret named after the object (the ObjectBucketClaim's provisioner
 # writes its S3 keys there; the other two are what they are for).
 CREATES_SECRET = {"ExternalSecret", "SealedSecret", "ObjectBucketClaim"}
@@ -46,8 +50,18 @@ def referenced_secrets(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
                 yield secret["secretName"], f"volume {volume['name']}"
 
 
-def created_secret(obj: dict[str, Any]) -> str | None:
-    """The Secret the object makes appear in its namespace, if any."""
+def created_secrets(obj: dict[str, Any]) -> list[str]:
+    """The Secrets the object makes appear in its namespace."""
+    kind = obj.get("kind")
+    if kind == "Ingress":
+        annotations = obj["metadata"].get("annotations") or {}
+        if any(a in annotations for a in CERT_MANAGER_ANNOTATIONS):
+            return [tls["secretName"] for tls in (obj.get("spec") or {}).get("tls") or [] if tls.get("secretName")]
+    made = _created_secret(obj)
+    return [made] if made else []
+
+
+def _created_secret(obj: dict[str, Any]) -> str | None:
     kind = obj.get("kind")
     if kind not in CREATES_SECRET:
         return None

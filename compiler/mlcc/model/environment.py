@@ -51,6 +51,9 @@ class Gateway(Strict):
 class Routes(Strict):
     style: Literal["ingress", "gateway"] = "ingress"
     tls_secret_name: DnsLabel | None = None
+    # A cert-manager ClusterIssuer that issues tlsSecretName in each module's namespace (ingress
+    # style): cert-manager's ingress-shim makes the Certificate from the Ingress's annotation.
+    tls_cluster_issuer: DnsLabel | None = None
     ingress: Ingress = Field(default_factory=Ingress)
     gateway: Gateway | None = None
 

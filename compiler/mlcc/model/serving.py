@@ -72,3 +72,24 @@ def scratch_bytes(component: MLComponent, file_box: DataBox) -> int:
     (budgeted at as much again). The kubelet evicts a pod whose emptyDir outgrows its sizeLimit;
     bounded this way, a node's disk is protected and the requests the runtime runs at once fit."""
     return 2 * inference_threads(component) * max_input_bytes(component, file_box)
+
+
+# The runtime's memory rule (runtime-image/mlcc_runtime/memory.py): the runtime itself takes about
+# BASELINE; half of the rest is the budget of request bodies and their decoded values, and a body
+# decodes into at most DECODE_RATIO times its size. The default body cap is the budget over that
+# ratio, clamped, so that no accepted body can take the pod past its memory limit.
+MiB = 1024 * 1024
+BASELINE_BYTES = 64 * MiB
+DECODE_RATIO = 16
+MIN_BUDGET = 16 * MiB
+MIN_MAX_BODY, DEFAULT_MAX_BODY = 1 * MiB, 64 * MiB
+
+
+def max_body_bytes(component: MLComponent, memory_limit: str) -> int:
+    """MLCC_MAX_BODY_BYTES: `serving.maxBodyBytes`, else derived from the container's memory
+    limit as the runtime derives it, so the route's body cap and the runtime's agree."""
+    given = component.spec.ml_service.inference.serving.max_body_bytes
+    if given is not None:
+        return int(parse_quantity(given))
+    budget = max(MIN_BUDGET, (int(parse_quantity(memory_limit)) - BASELINE_BYTES) // 2)
+    return max(MIN_MAX_BODY, min(DEFAULT_MAX_BODY, budget // DECODE_RATIO))

@@ -11,8 +11,8 @@ from mlcc.model import APIComponent, MLComponent
 from mlcc.frontend.module import Module
 from mlcc.model.container import SCRATCH
 from mlcc.model.quantity import format_bytes, parse_quantity
-from mlcc.model.serving import max_input_bytes, scratch_bytes, termination_grace
-from mlcc.render import workload
+from mlcc.model.serving import max_body_bytes, max_input_bytes, scratch_bytes, termination_grace
+from mlcc.render import examples, workload
 from mlcc.k8s.objects import Emitted, Wave, bounded, content_hash, meta
 from mlcc.render.providers import Providers
 from mlcc.render.providers.storage.contract import StorageProvider
@@ -29,11 +29,14 @@ def emit(module: Module, component: Resource[MLComponent], env: Environment, pro
     config = _runtime_config(module, component, env, providers.storage)
     config_name = f"{name}-runtime-{content_hash(config['data'])}"
     config["metadata"] = meta(config_name, namespace, module.name, COMPONENT)
+    example_objects, example_needs = examples.emit(module, component, COMPONENT)
+    deployment = workload.add_needs(_deployment(module, component, env, providers, config_name), example_needs)
     return [
         Emitted(workload.service_account(name, namespace, module.name, COMPONENT), where, Wave.CONFIG),
         Emitted(config, where, Wave.CONFIG, stem=f"configmap-{name}-runtime"),
+        *example_objects,
         Emitted(workload.service(name, namespace, module.name, COMPONENT, component.obj.spec.service_port), where, Wave.CONFIG),
-        Emitted(_deployment(module, component, env, providers, config_name), where, Wave.WORKLOAD),
+        Emitted(deployment, where, Wave.WORKLOAD),
         *(Emitted(b, where, Wave.WORKLOAD) for b in workload.disruption_budget(name, namespace, module.name, COMPONENT, env)),
     ]
 
@@ -66,6 +69,9 @@ def _runtime_config(module: Module, component: Resource[MLComponent], env: Envir
         "MLCC_PORT": str(spec.service_port),
         "MLCC_LOG_FORMAT": "json",
         "MLCC_USER_HEADER": user_header(module, component, env) or "none",
+        "MLCC_INFERENCE_TIMEOUT": str(inference.serving.timeout_seconds),
+        "MLCC_INFERENCE_THREADS": str(inference.serving.threads),
+        "MLCC_MAX_BODY_BYTES": str(max_body_bytes(component.obj, memory_limit(component.obj, env))),
     }
     file_box = _file_box(component)
     if file_box is not None:
@@ -155,6 +161,11 @@ def _sync_container(env: Environment, provider: StorageProvider, databox, box, v
 def _env_from(source) -> dict:
     data = source.model_dump(by_alias=True, exclude_none=True)
     return dict(sorted(data.items()))
+
+
+def memory_limit(component: MLComponent, env: Environment) -> str:
+    """The container's memory limit: the component's, else the environment's default."""
+    return component.spec.image.resource_limits.memory or env.spec.resources.default_memory
 
 
 def resources(cpu: str | None, memory: str | None, env: Environment) -> dict:

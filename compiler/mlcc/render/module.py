@@ -8,7 +8,7 @@ from mlcc.frontend.manifests import Resource
 from mlcc.frontend.module import Module
 from mlcc.model import APIComponent
 from mlcc.render import fileapi, mlcomponent, namespace, secrets
-from mlcc.model.serving import route_timeout
+from mlcc.model.serving import max_body_bytes, route_timeout
 from mlcc.render.providers.routes.contract import RouteError, Target
 from mlcc.render.providers.storage.contract import StorageError
 from mlcc.k8s.objects import Emitted
@@ -41,22 +41,26 @@ def render_module(module: Module, env: Environment) -> tuple[list[Emitted], list
                 problems.append(_cannot(env, f"APIComponent '{api.name}' publishes a file API: {exc}", api.doc.locate(("spec", "dataBox", "name"))))
                 continue
         try:
-            emitted += providers.routes.objects(module, api, _target(module, api))
+            emitted += providers.routes.objects(module, api, _target(module, api, env))
         except RouteError as exc:
             problems.append(_cannot(env, str(exc), api.doc.locate(("spec", "restfulApi", "auth"))))
     problems += _collisions(emitted, env)
+    problems += secrets.unprovided(module, env, emitted)
     return [_annotate(e) for e in emitted], problems
 
 
-def _target(module: Module, api: Resource[APIComponent]) -> Target:
+def _target(module: Module, api: Resource[APIComponent], env: Environment) -> Target:
     """What the API's route points at: the file API of a box, or an MLComponent's Service."""
     spec, namespace = api.obj.spec, api.obj.metadata.namespace
     if spec.data_box:
         box = spec.data_box.name
         return Target(fileapi.service_name(box), fileapi.PORT, f"/{namespace}/{spec.route_path}/{box}", f"/files/{box}")
     component = module.mlcomponent(spec.ml_component.name)  # type: ignore[union-attr]
-    # The proxy waits as long as the runtime lets the function run (and a little more).
-    return Target(component.name, component.obj.spec.service_port, f"/{namespace}/{spec.route_path}", "", route_timeout(component.obj))
+    # The proxy waits as long as the runtime lets the function run (and a little more), and takes
+    # the bodies the runtime takes.
+    body = max_body_bytes(component.obj, mlcomponent.memory_limit(component.obj, env))
+    return Target(component.name, component.obj.spec.service_port, f"/{namespace}/{spec.route_path}", "",
+                  route_timeout(component.obj), body)
 
 
 def _unsupported(module: Module, env: Environment):

@@ -14,7 +14,7 @@ writes the same file under that key.
 from __future__ import annotations
 
 from mlcc.diagnostics import Diagnostic, Location
-from mlcc.k8s.references import created_secret, referenced_secrets
+from mlcc.k8s.references import created_secrets, referenced_secrets
 from mlcc.model.environment import Environment, SecretStore
 from mlcc.frontend.module import Module
 from mlcc.k8s.objects import Emitted, Wave, meta
@@ -83,7 +83,7 @@ def _external_secret(module: Module, store: SecretStore, name: str, remote_key: 
 def unprovided(module: Module, env: Environment, emitted: list[Emitted]) -> list[Diagnostic]:
     """A warning for each Secret an object needs that nothing in the output creates: the pod or
     route would wait for it (or serve without TLS) until someone makes it by hand."""
-    made = {name for item in emitted if (name := created_secret(item.obj))}
+    made = {name for item in emitted for name in created_secrets(item.obj)}
     users: dict[str, tuple[str, Emitted]] = {}
     for item in emitted:
         for name, use in referenced_secrets(item.obj):
@@ -111,7 +111,10 @@ def _how_to_create(name: str, use: str, namespace: str, env: Environment) -> str
             f"--from-file=auth --from-file={ENVOY_HTPASSWD_KEY}=auth"
         )
     if use == "TLS":
-        return store + f"kubectl -n {namespace} create secret tls {name} --cert=tls.crt --key=tls.key"
+        return (
+            "name a cert-manager ClusterIssuer in the environment (spec.routes.tlsClusterIssuer), or run: "
+            f"kubectl -n {namespace} create secret tls {name} --cert=tls.crt --key=tls.key"
+        )
     return store + (
         f"kubectl -n {namespace} create secret generic {name} "
         "--from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=..."

@@ -12,6 +12,7 @@ from typing import Any
 
 from mlcc.model.environment import Environment
 from mlcc.k8s.objects import meta, selector
+from mlcc.render.providers.base import WorkloadNeeds
 from mlcc.k8s.security import pod_security_context
 
 # What the kubelet gives a pod between SIGTERM and SIGKILL unless a workload needs longer
@@ -132,3 +133,15 @@ def probes(startup: bool = False) -> dict[str, Any]:
 
 def _probe(path: str, *, period: int, failures: int) -> dict[str, Any]:
     return {"httpGet": {"path": path, "port": "http"}, "periodSeconds": period, "timeoutSeconds": 2, "failureThreshold": failures}
+
+
+def add_needs(deployment: dict[str, Any], needs: WorkloadNeeds) -> dict[str, Any]:
+    """The Deployment with what a provider or emitter needs added to its pod and first container."""
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    container["env"] = [*container.get("env", []), *needs.env]
+    container["volumeMounts"] = [*container.get("volumeMounts", []), *needs.mounts]
+    pod["volumes"] = [*pod.get("volumes", []), *needs.volumes]
+    if needs.init_containers:
+        pod["initContainers"] = [*pod.get("initContainers", []), *needs.init_containers]
+    return deployment

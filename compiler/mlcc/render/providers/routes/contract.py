@@ -16,7 +16,7 @@ from mlcc.k8s.objects import Emitted
 from mlcc.model import APIComponent
 from mlcc.model.environment import Environment, Oidc
 
-MAX_BODY = "64m"  # the runtime's default request cap
+MAX_BODY = 64 * 1024 * 1024  # the runtime's default request cap (its file API's too)
 
 
 class RouteError(ValueError):
@@ -30,6 +30,7 @@ class Target:
     external_prefix: str  # /<namespace>/<path>[/<box>]
     internal_prefix: str  # what the backend sees instead
     timeout: int | None = None  # seconds the proxy waits for the answer; None: the controller's default
+    max_body: int | None = None  # bytes of the largest request body; None: the runtime's default cap
 
 
 class RouteProvider(Protocol):

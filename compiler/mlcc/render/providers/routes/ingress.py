@@ -7,6 +7,7 @@ from mlcc.frontend.module import Module
 from mlcc.k8s.objects import Emitted, Wave, meta
 from mlcc.model import APIComponent
 from mlcc.model.environment import Environment
+from mlcc.k8s.references import CERT_MANAGER_ISSUER
 from mlcc.render.providers.routes.contract import MAX_BODY, Target, oidc_endpoint
 
 
@@ -29,8 +30,13 @@ def _ingress(module: Module, api: Resource[APIComponent], env: Environment, t: T
     annotations = {
         "nginx.ingress.kubernetes.io/use-regex": "true",
         "nginx.ingress.kubernetes.io/rewrite-target": f"{t.internal_prefix}/$2",
-        "nginx.ingress.kubernetes.io/proxy-body-size": MAX_BODY,
+        # The runtime's own cap, so nginx refuses (413) what the runtime would, before it is sent on.
+        "nginx.ingress.kubernetes.io/proxy-body-size": str(t.max_body or MAX_BODY),
     }
+    if env.spec.routes.tls_secret_name and env.spec.routes.tls_cluster_issuer:
+        # cert-manager's ingress-shim issues spec.tls[].secretName from this annotation
+        # (cert-manager.io/docs/usage/ingress/), in the Ingress's namespace.
+        annotations[CERT_MANAGER_ISSUER] = env.spec.routes.tls_cluster_issuer
     if t.timeout is not None:
         # ingress-nginx waits 60 s by default for the backend to read the request and answer.
         annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] = str(t.timeout)
