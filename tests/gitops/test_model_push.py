@@ -116,3 +116,4 @@ def test_an_environment_that_generates_bucket_names_asks_for_the_bucket(tmp_path
     model.write_bytes(b"weights")
     run = mlcc_subprocess("model", "push", str(model), "modules/iris", "--env", "dev", cwd=repo)
     assert run.code == 2 and "--bucket" in run.err and "get configmap box-models" in run.err
+    assert "https://s3.dev.example.com" in run.err and "Secret box-models" in run.err

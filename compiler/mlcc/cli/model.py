@@ -63,12 +63,15 @@ def run(args: argparse.Namespace) -> int:
             assert box is not None
             location = providers_for(env).storage.location(box)
             if args.bucket:
-                location = BoxLocation(args.endpoint, args.bucket, location.prefix if location else "")
+                location = BoxLocation(args.endpoint or env.spec.storage.public_endpoint, args.bucket,
+                                       location.prefix if location else "")
             if location is None:
+                public = env.spec.storage.public_endpoint or "the store's address outside the cluster"
                 raise UsageError(
-                    f"environment '{env.name}' generates the bucket of box '{box.name}'; give it with --bucket and "
-                    f"--endpoint (kubectl -n {module.namespace} get configmap box-{box.name} "
-                    "-o jsonpath='{.data.BUCKET_HOST} {.data.BUCKET_NAME}')"
+                    f"environment '{env.name}' generates the bucket of box '{box.name}': give it with --bucket "
+                    f"(kubectl -n {module.namespace} get configmap box-{box.name} -o jsonpath='{{.data.BUCKET_NAME}}') "
+                    f"and --endpoint ({public}); the claim's keys are in Secret box-{box.name} "
+                    "(export them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
                 )
             stored = release.upload(location, args.file, plan)
         manifest = release.rewrite_model_path(target, plan) if plan.changed else None

@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         session.start(args.port)
         if args.smoke:
             return _smoke(session)
+        print("press Ctrl-C to stop", flush=True)
         while not stopping:
             time.sleep(0.1)
         return EXIT_OK

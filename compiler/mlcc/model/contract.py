@@ -1,4 +1,4 @@
-"""The inference function's docstring contract (SPEC §1.3), as the compiler's model holds it.
+"""The inference function's docstring contract, as the compiler's model holds it.
 
     :param inputs.features: four measurements per flower
     :type inputs.features: FP32

@@ -10,7 +10,9 @@ from pathlib import Path
 from mlcc.diagnostics import Diagnostic
 from mlcc.frontend.module import MAX_ATTACHED_BYTES, Module
 from mlcc.model.examples import parse_examples
+from mlcc.diagnostics.suggest import did_you_mean
 from mlcc.rules.context import LintContext
+from mlcc.rules.entrypoint import inspect_entrypoint
 
 FIELD = ("spec", "mlService", "inference", "examples")
 
@@ -28,7 +30,7 @@ def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
                 "`mlcc explain MLCC604` shows the format",
             )
             continue
-        problem = _problem(module, name)
+        problem = _problem(module, name) or _against_contract(module, component, name, context)
         if problem is not None:
             yield Diagnostic(
                 "MLCC210",
@@ -46,6 +48,31 @@ def _problem(module: Module, name: str) -> str | None:
         parse_examples(text)
     except ValueError as exc:
         return str(exc)
+    return None
+
+
+def _against_contract(module: Module, component, name: str, context: LintContext) -> str | None:
+    """An example that names an input the function does not declare, or leaves out a required one,
+    would stop the runtime at start (it checks the examples against the contract): say so now.
+    Only when the code is here to read (`--code` or the module folder) and declares its inputs."""
+    if not context.check_entrypoints:
+        return None
+    entry, _ = inspect_entrypoint(module, component, context.code)
+    if entry is None or not entry.contract.inputs:
+        return None
+    declared = {spec.name: spec for spec in entry.contract.inputs}
+    function = component.obj.spec.ml_service.inference.entry_point.python_function
+    for index, example in enumerate(parse_examples(module.attached[name])):
+        given = [tensor["name"] for tensor in example.request["inputs"]]
+        unknown = [n for n in given if n not in declared]
+        missing = [n for n, spec in declared.items() if not spec.optional and n not in given]
+        where = f"examples[{index}] ('{example.name}')"
+        if unknown:
+            hint = did_you_mean(unknown[0], declared, "input") or ""
+            return (f"{where}: input '{unknown[0]}' is not an input of {function} "
+                    f"(inputs: {', '.join(declared)}){'; ' + hint if hint else ''}")
+        if missing:
+            return f"{where}: {function} requires input '{missing[0]}', which the example does not give"
     return None
 
 

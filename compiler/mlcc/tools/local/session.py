@@ -34,6 +34,8 @@ from mlcc.k8s.objects import Emitted
 from mlcc.render.providers.storage.obc import ObcProvider
 
 READY_TIMEOUT = 60.0
+# Where the runtime says why it is not ready.
+NOT_READY_HEADER = "Mlcc-Not-Ready"
 LOCAL_USER = "developer"
 
 
@@ -183,6 +185,10 @@ class Session:
                     if response.status == 200:
                         self.say(f"{process.name} is ready")
                         return
+            except urllib.error.HTTPError as exc:
+                reason = exc.headers.get(NOT_READY_HEADER, "")
+                if "failed" in reason:  # a failed warm-up stays failed: say why now, not after the timeout
+                    raise RunError(f"{process.name} is not ready: {reason}:\n{_tail(process.log)}") from None
             except OSError:
                 pass
             time.sleep(0.1)
@@ -201,7 +207,6 @@ class Session:
             body = json.dumps(examples[0].request) if examples else '{"inputs": [...]}'
             self.say(f"try: curl -sL {self._curl_auth(route)}-H 'Content-Type: application/json' "
                      f"{base}{route.prefix}/predict -d '{body}'")
-        self.say("press Ctrl-C to stop")
 
     def _curl_auth(self, route: Route) -> str:
         if not route.credentials:
