@@ -97,6 +97,7 @@ _DECLARED = (
     Code("MLCC701", "invalid environment", E, ("frontend.environments",)),
     Code("MLCC702", "module cannot be rendered for this environment", E, ("render.module",)),
     Code("MLCC703", "Secret that nothing creates", W, ("render.secrets",)),
+    Code("MLCC704", "storage key shared by every module", W, ("frontend.environments",)),
     # 8xx: what a real cluster says (mlcc apply --dry-run=server)
     Code("MLCC801", "API server rejects the object", E, ("tools.dry_run",)),
     Code("MLCC802", "object not checked by the API server", N, ("tools.dry_run",)),

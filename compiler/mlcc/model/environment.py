@@ -82,7 +82,10 @@ class S3Credentials(Strict):
 
     secret_name: DnsLabel = "mlcc-s3-credentials"
     # Where the secret store keeps it; when set, mlcc renders an ExternalSecret for it.
+    # `{namespace}` is filled in: a key per module, scoped to the module's own prefix of the bucket.
     remote_key: str | None = None
+
+NAMESPACE_PLACEHOLDER = "{namespace}"
 
 
 class S3Endpoint(Strict):

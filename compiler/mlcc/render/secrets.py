@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from mlcc.diagnostics import Diagnostic, Location
 from mlcc.k8s.references import created_secrets, referenced_secrets
-from mlcc.model.environment import Environment, SecretStore
+from mlcc.model.environment import NAMESPACE_PLACEHOLDER, Environment, SecretStore
 from mlcc.frontend.module import Module
 from mlcc.k8s.objects import Emitted, Wave, meta
 from mlcc.render.providers.storage.contract import SharedCredentials
@@ -34,7 +34,8 @@ def needed(module: Module, shared: SharedCredentials | None) -> dict[str, tuple[
             wanted.setdefault(basic.credentials, (None, where))
     if shared is not None and shared.remote_key and module.databoxes:
         where = module.databoxes[0].doc.locate(("metadata", "name"))
-        wanted.setdefault(shared.secret_name, (shared.remote_key, where))
+        # A key per module when the template names the namespace: its keys reach only its own prefix.
+        wanted.setdefault(shared.secret_name, (shared.remote_key.replace(NAMESPACE_PLACEHOLDER, module.namespace or ""), where))
     carried = {item.name for item in module.passthrough}
     return {name: value for name, value in sorted(wanted.items()) if name not in carried}
 

@@ -109,7 +109,7 @@ class CsiS3Provider:
 
     def shared_credentials(self) -> SharedCredentials | None:
         credentials = self.config.credentials
-        return SharedCredentials(credentials.secret_name, credentials.remote_key)
+        return SharedCredentials(credentials.secret_name, credentials.remote_key)  # {namespace}: per module
 
     def egress(self) -> list[dict[str, Any]]:
         return in_cluster_egress(self.env.spec.storage)
