@@ -103,7 +103,6 @@ def create_app(service: Service) -> Starlette:
         service.contract, model_name, list(zip(service.examples, service.example_requests)))).body
     large_decodes = asyncio.Semaphore(LARGE_DECODES)
     budget = Budget(request_budget(settings.memory_limit))
-    pace = settings.connections
 
     async def decoded(decode: Callable[..., T], body: bytes | bytearray, *args: Any) -> T:
         if len(body) <= LARGE_BODY:
@@ -133,7 +132,7 @@ def create_app(service: Service) -> Starlette:
         caller = caller_header(request)
         # The body and the decoded request are charged to the budget until the answer is made.
         with Reservation(budget) as held:
-            body = await read_capped(request, limit, held.charge, pace)
+            body = await read_capped(request, limit, held.charge)
             infer_request = await decoded(wire.decode, body, service.contract, held.charge)
             del body  # the function runs with the decoded values only
             outputs = await service.infer(infer_request, caller)
@@ -143,7 +142,7 @@ def create_app(service: Service) -> Starlette:
         check_model(request)
         caller = caller_header(request)
         with Reservation(budget) as held:
-            body = await read_capped(request, limit, held.charge, pace)
+            body = await read_capped(request, limit, held.charge)
             infer_request, options = await decoded(v2.decode, body,
                                                    request.headers.get(v2.HEADER_LENGTH),
                                                    service.contract, held.charge)

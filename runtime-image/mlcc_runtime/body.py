@@ -1,27 +1,20 @@
-"""Reading a request body: capped in size (413 before buffering past the limit), charged to the
-request's memory, and cut off when it stalls or trickles (408).
-
-The body must keep coming: no pause longer than ``body_timeout`` seconds, and after the first
-``body_timeout`` seconds an average of at least ``body_min_rate`` bytes per second. A client that
-sends a byte now and then cannot hold a connection, a request slot and its memory forever.
-"""
+"""Reading a request body: capped in size (413 before buffering past the limit) and charged to
+the request's memory as it arrives. A body that stalls or trickles is cut by the connection
+guards (``connections.py``, 408); the handler then sees the client gone."""
 
 from __future__ import annotations
 
-import asyncio
-
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 
 from mlcc_runtime.boundedjson import Charge
-from mlcc_runtime.config import ConnectionLimits
 from mlcc_runtime.errors import ApiError
 
 # The rest of the body is not read: the connection cannot carry another request.
 _CLOSE = {"Connection": "close"}
 
 
-async def read_capped(request: Request, limit: int, charge: Charge | None = None,
-                      pace: ConnectionLimits | None = None) -> bytes | bytearray:
+async def read_capped(request: Request, limit: int,
+                      charge: Charge | None = None) -> bytes | bytearray:
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -29,12 +22,11 @@ async def read_capped(request: Request, limit: int, charge: Charge | None = None
                 raise _too_large(limit)
         except ValueError:
             raise ApiError(400, "Content-Length is not an integer") from None
-    started = asyncio.get_running_loop().time()
     first: bytes | None = None
     body: bytearray | None = None
     size = 0
     while True:
-        chunk, more = await _next_chunk(request, pace, started, size)
+        chunk, more = await _next_chunk(request)
         if chunk:
             size += len(chunk)
             if size > limit:  # chunked uploads have no Content-Length to check up front
@@ -55,27 +47,14 @@ async def read_capped(request: Request, limit: int, charge: Charge | None = None
     return first if first is not None else b""
 
 
-async def _next_chunk(request: Request, pace: ConnectionLimits | None, started: float,
-                      size: int) -> tuple[bytes, bool]:
-    """The next piece of the body and whether more follows; 408 when it does not come in time."""
-    idle = pace.body_timeout if pace is not None else 0.0
-    if idle <= 0:
-        message = await request.receive()
-    else:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + idle
-        rate = pace.body_min_rate  # type: ignore[union-attr]
-        if rate > 0:
-            deadline = min(deadline, started + idle + size / rate)
-        try:
-            async with asyncio.timeout_at(deadline):
-                message = await request.receive()
-        except TimeoutError:
-            raise ApiError(408, f"request body stalled or too slow: {size} bytes in "
-                                f"{loop.time() - started:.1f} s (no pause over {idle:g} s, at "
-                                f"least {rate} bytes/s after that)", _CLOSE) from None
+async def _next_chunk(request: Request) -> tuple[bytes, bool]:
+    """The next piece of the body and whether more follows."""
+    message = await request.receive()
     if message["type"] == "http.disconnect":
-        raise ClientDisconnect()
+        # Gone, or cut off as too slow (the guards answered 408): nobody reads this answer,
+        # but the metrics count it as what it is, not as a server error.
+        raise ApiError(408, "the client closed the connection or was cut off before the body "
+                            "ended")
     return message.get("body", b""), message.get("more_body", False)
 
 
@@ -84,7 +63,7 @@ def _too_large(limit: int) -> ApiError:
                     _CLOSE)
 
 
-async def has_body(request: Request, pace: ConnectionLimits | None = None) -> bool:
+async def has_body(request: Request) -> bool:
     """Whether the request carries content; reads at most its first chunk (for a client that
     sends ``Expect: 100-continue`` with a Content-Length, nothing at all)."""
     declared = request.headers.get("content-length")
@@ -95,10 +74,9 @@ async def has_body(request: Request, pace: ConnectionLimits | None = None) -> bo
             return True
     if "transfer-encoding" not in request.headers:
         return False
-    started = asyncio.get_running_loop().time()
     more = True
     while more:
-        chunk, more = await _next_chunk(request, pace, started, 0)
+        chunk, more = await _next_chunk(request)
         if chunk:
             return True
     return False

@@ -34,8 +34,7 @@ class FileBox:
 @dataclass(frozen=True)
 class ConnectionLimits:
     """How long a client may take to send a request, and how many connections may be open
-    (``connections.py`` enforces the first two and the last, ``body.py`` the body's pace).
-    A timeout of 0 turns that check off."""
+    (``connections.py`` enforces them). A timeout of 0 turns that check off."""
 
     header_timeout: float = 10.0  # from a connection's first byte to the end of its headers
     body_timeout: float = 20.0  # longest pause while a body arrives

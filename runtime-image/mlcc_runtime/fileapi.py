@@ -53,8 +53,7 @@ def parse_boxes(specs: list[str]) -> dict[str, Box]:
 
 
 def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
-               expires: int = 900, public_endpoint: str | None = None,
-               limits: ConnectionLimits | None = None) -> Starlette:
+               expires: int = 900, public_endpoint: str | None = None) -> Starlette:
     header = user_header.lower()
 
     def signer() -> Any:
@@ -113,7 +112,7 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
             box, key, is_group = resolve(request)
             method = request.method
             loop = asyncio.get_running_loop()
-            if method == "PUT" and await has_body(request, limits):
+            if method == "PUT" and await has_body(request):
                 # Bytes never pass through this service (no caps, memory or timeouts to tune
                 # here; S3 takes them directly): say how to upload instead of dropping them.
                 raise ApiError(400, "the file API does not take file contents: PUT without a "
@@ -163,6 +162,6 @@ def run(boxes: dict[str, Box], *, host: str, port: int, user_header: str, expire
     from mlcc_runtime.connections import protocol_class
 
     limits = limits or ConnectionLimits()
-    uvicorn.run(create_app(boxes, user_header, expires, public_endpoint, limits), host=host,
-                port=port, http=protocol_class(limits), log_config=None, access_log=False,
+    uvicorn.run(create_app(boxes, user_header, expires, public_endpoint), host=host, port=port,
+                http=protocol_class(limits), log_config=None, access_log=False,
                 server_header=False)
