@@ -49,7 +49,31 @@ def start() -> LocalS3:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    wsgi = getattr(server, "_server", None)  # the running werkzeug server; it reads `.app` per request
+    if wsgi is not None and hasattr(wsgi, "app"):
+        wsgi.app = _opaque_put_bodies(wsgi.app)
     return LocalS3(port, server)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _opaque_put_bodies(app):
+    """S3 stores a PUT's body as the object, whatever its Content-Type. moto's server (a Flask app)
+    parses a form-typed body as a form first and stores an **empty** object, answering 200: what
+    `curl -X PUT --data-binary @f URL` and Python's `urllib.request.Request(url, data, method="PUT")`
+    send to a pre-signed URL (both default to `application/x-www-form-urlencoded`). Such a PUT is
+    handed on as `application/octet-stream`, so its bytes are stored as S3 stores them (the object's
+    recorded Content-Type is then that one)."""
+
+    def wrapped(environ, start_response):
+        if environ.get("REQUEST_METHOD") == "PUT":
+            content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+            if content_type in FORM_TYPES:
+                environ["CONTENT_TYPE"] = "application/octet-stream"
+        return app(environ, start_response)
+
+    return wrapped
 
 
 def seed(s3: LocalS3, bucket: str, folder: Path) -> int:
