@@ -98,6 +98,9 @@ _DECLARED = (
     Code("MLCC702", "module cannot be rendered for this environment", E, ("render.module",)),
     Code("MLCC703", "Secret that nothing creates", W, ("render.secrets",)),
     Code("MLCC704", "storage key shared by every module", W, ("frontend.environments",)),
+    Code("MLCC705", "scale to zero the environment cannot do", E, ("rules.scaling",)),
+    Code("MLCC706", "GPU asked of an environment without GPU nodes", E, ("rules.scaling",)),
+    Code("MLCC707", "scaling in an environment without an autoscaler", W, ("rules.scaling",)),
     # 8xx: what a real cluster says (mlcc apply --dry-run=server)
     Code("MLCC801", "API server rejects the object", E, ("tools.dry_run",)),
     Code("MLCC802", "object not checked by the API server", N, ("tools.dry_run",)),

@@ -29,6 +29,9 @@ CRD_SCHEMAS = {
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): "gateway.networking.k8s.io/httproute_v1.json",
     ("bitnami.com/v1alpha1", "SealedSecret"): "bitnami.com/sealedsecret_v1alpha1.json",
     ("gateway.envoyproxy.io/v1alpha1", "SecurityPolicy"): "gateway.envoyproxy.io/securitypolicy_v1alpha1.json",
+    ("keda.sh/v1alpha1", "ScaledObject"): "keda.sh/scaledobject_v1alpha1.json",
+    ("http.keda.sh/v1alpha1", "HTTPScaledObject"): "http.keda.sh/httpscaledobject_v1alpha1.json",
+    ("monitoring.coreos.com/v1", "PodMonitor"): "monitoring.coreos.com/podmonitor_v1.json",
 }
 # Custom kinds and versions a current controller no longer serves: the API server would answer 404.
 UNSERVED = {

@@ -8,6 +8,7 @@ built-in default applies. Environment files are checked like modules.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -194,6 +195,136 @@ class Network(Strict):
     egress_ports: Annotated[list[Port], Field(min_length=1)] = Field(default_factory=lambda: [80, 443])
 
 
+Labels = dict[Annotated[str, Field(pattern=LABEL_KEY, max_length=317)], Annotated[str, Field(pattern=LABEL_VALUE, max_length=63)]]
+
+
+class PodsRef(Strict):
+    """Pods of another namespace that call the module's pods (a NetworkPolicy admits them)."""
+
+    namespace: DnsLabel
+    pod_labels: Labels = Field(default_factory=dict, description="labels of those pods; empty: every pod of the namespace")
+
+
+class KedaHttpAddOn(Strict):
+    """KEDA's HTTP add-on, which wakes a component scaled to zero: its interceptor proxy holds the
+    first request until a pod is ready. Defaults: the add-on's Helm chart installed in `keda`."""
+
+    namespace: DnsLabel = "keda"
+    interceptor_service: DnsLabel = "keda-add-ons-http-interceptor-proxy"
+    interceptor_port: Port = 8080
+    interceptor_pod_labels: Labels = Field(
+        default_factory=lambda: {"app.kubernetes.io/component": "interceptor", "app.kubernetes.io/name": "http-add-on"},
+        description="labels of the interceptor's pods (the NetworkPolicy admits them)",
+    )
+    cold_start_seconds: Annotated[int, Field(ge=1, le=3600)] = Field(
+        120,
+        description="how long the interceptor holds a request while the component scales up from zero "
+        "(HTTPScaledObject timeouts.conditionWait; the routes wait this much longer)",
+    )
+    scaledown_seconds: Annotated[int, Field(ge=0, le=86400)] = Field(
+        300, description="idle seconds before a component scales back to zero (HTTPScaledObject scaledownPeriod)"
+    )
+
+
+class Keda(Strict):
+    prometheus_address: Annotated[str, Field(pattern=HTTP_URL)] = Field(
+        description="the Prometheus server KEDA queries for the runtime's metrics, e.g. http://prometheus-operated.monitoring:9090"
+    )
+    http_add_on: KedaHttpAddOn = Field(default_factory=KedaHttpAddOn)
+
+
+class Autoscaling(Strict):
+    """Who scales components that declare `spec.scaling`."""
+
+    provider: Literal["hpa", "keda", "none"] = Field(
+        "none",
+        description="hpa: a HorizontalPodAutoscaler (autoscaling/v2); keda: a KEDA ScaledObject on the runtime's "
+        "metrics in Prometheus, and scale to zero through KEDA's HTTP add-on; none: no autoscaler, "
+        "a component runs minReplicas replicas",
+    )
+    keda: Keda | None = None
+
+    @model_validator(mode="after")
+    def _keda_configured(self) -> "Autoscaling":
+        if self.provider == "keda" and self.keda is None:
+            raise ValueError("autoscaling provider 'keda' needs `keda: {prometheusAddress}`")
+        return self
+
+    @property
+    def scales(self) -> bool:
+        """Replicas follow the load (an autoscaler runs)."""
+        return self.provider != "none"
+
+    @property
+    def scales_to_zero(self) -> bool:
+        """minReplicas 0 works: a request wakes a component with no pod (KEDA's HTTP add-on)."""
+        return self.provider == "keda"
+
+
+class Toleration(Strict):
+    key: Annotated[str, Field(pattern=LABEL_KEY, max_length=317)] | None = None
+    operator: Literal["Exists", "Equal"] = "Equal"
+    value: Annotated[str, Field(pattern=LABEL_VALUE, max_length=63)] | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    toleration_seconds: int | None = None
+
+    @model_validator(mode="after")
+    def _as_kubernetes_checks(self) -> "Toleration":
+        # The API server's own rules for a pod's tolerations.
+        if self.operator == "Exists" and self.value:
+            raise ValueError("operator Exists takes no value")
+        if self.key is None and self.operator != "Exists":
+            raise ValueError("a toleration without a key needs operator Exists")
+        if self.toleration_seconds is not None and self.effect != "NoExecute":
+            raise ValueError("tolerationSeconds needs effect NoExecute")
+        return self
+
+
+# Extended resources that are GPUs in every environment: `<domain>/gpu` (nvidia.com/gpu,
+# amd.com/gpu) and NVIDIA's MIG slices (nvidia.com/mig-1g.5gb).
+GPU_RESOURCE = re.compile(r"^[^/]+/gpu$|^nvidia\.com/mig-[^/]+$")
+
+
+class Gpu(Strict):
+    """GPU nodes: where components that ask for a GPU are scheduled (and only those)."""
+
+    node_selector: Labels = Field(default_factory=dict, description="labels of the GPU nodes, e.g. {nvidia.com/gpu.present: \"true\"}")
+    tolerations: list[Toleration] = Field(default_factory=list, description="tolerations of the GPU nodes' taints")
+    runtime_class_name: DnsLabel | None = Field(None, description="the RuntimeClass of GPU containers, e.g. nvidia")
+    resources: list[Annotated[str, Field(pattern=r"^[a-z0-9.-]+/[A-Za-z0-9._-]+$")]] = Field(
+        default_factory=list,
+        description="extended resources that also mean a GPU node, besides <domain>/gpu and nvidia.com/mig-* "
+        "(e.g. gpu.intel.com/i915)",
+    )
+
+    def is_gpu(self, resource: str) -> bool:
+        return is_gpu(resource) or resource in self.resources
+
+
+def is_gpu(resource: str) -> bool:
+    """An extended resource that only GPU nodes offer, whatever the environment."""
+    return bool(GPU_RESOURCE.match(resource))
+
+
+def gpus_asked(resources: list[str], env: "Environment") -> list[str]:
+    """Those of the extended resources named that need a GPU node in `env`."""
+    gpu = env.spec.gpu
+    return [name for name in resources if (gpu.is_gpu(name) if gpu else is_gpu(name))]
+
+
+class Monitoring(Strict):
+    pod_monitor: bool = Field(
+        False, description="render a Prometheus Operator PodMonitor per runtime Deployment (/metrics on its http port)"
+    )
+    labels: Labels = Field(
+        default_factory=dict, description="labels the Prometheus's podMonitorSelector selects, e.g. {release: kube-prometheus-stack}"
+    )
+    prometheus: PodsRef = Field(
+        default_factory=lambda: PodsRef(namespace="monitoring", pod_labels={"app.kubernetes.io/name": "prometheus"}),
+        description="the Prometheus pods that scrape (the NetworkPolicy admits them to the http port)",
+    )
+
+
 class EnvironmentSpec(Strict):
     domain: str = "ml.example.com"
     routes: Routes = Field(default_factory=Routes)
@@ -206,6 +337,10 @@ class EnvironmentSpec(Strict):
     secret_store: SecretStore | None = None
     replicas: Annotated[int, Field(ge=0, le=1000)] = 1
     resources: Resources = Field(default_factory=Resources)
+    autoscaling: Autoscaling = Field(default_factory=Autoscaling)
+    gpu: Gpu | None = Field(None, description="GPU nodes; without it, asking for a GPU is an error")
+    monitoring: Monitoring = Field(default_factory=Monitoring)
+    cluster_domain: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")] = "cluster.local"
     network: Network = Field(default_factory=Network)
     argocd: ArgoCD = Field(default_factory=ArgoCD)
 

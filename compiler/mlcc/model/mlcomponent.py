@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from mlcc.model.common import AbsolutePath, DnsLabel, EnvName, Manifest, Strict
 from mlcc.model.quantity import ByteQuantity, CpuQuantity
@@ -14,9 +16,58 @@ RELATIVE_PATH = r"^(?!/)(?!.*(^|/)\.\.(/|$))[^\x00]*$"
 BOX_SUBPATH = r"^(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9._/-]*$"
 
 
+# An extended resource (`nvidia.com/gpu`): a domain, '/', a name, as Kubernetes names them.
+EXTENDED_RESOURCE = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+
+
+def _extended_name(name: str) -> str:
+    if "/" not in name:
+        # Neither cpu nor memory nor <domain>/<name>: an unknown field, with did-you-mean.
+        raise PydanticCustomError("extra_forbidden", "Extra inputs are not permitted")
+    domain = name.split("/", 1)[0]
+    if not EXTENDED_RESOURCE.match(name) or len(domain) > 253:
+        raise PydanticCustomError(
+            "extended_resource",
+            "'{name}' is not an extended resource name: use <domain>/<name>, e.g. nvidia.com/gpu",
+            {"name": name},
+        )
+    if domain == "kubernetes.io" or domain.endswith(".kubernetes.io"):
+        raise PydanticCustomError(
+            "extended_resource", "'{name}': the kubernetes.io domain is Kubernetes' own, not an extended resource", {"name": name}
+        )
+    return name
+
+
+ExtendedName = Annotated[str, AfterValidator(_extended_name)]
+ExtendedCount = Annotated[int, Field(ge=1, le=1024)]
+
+
 class ResourceLimits(Strict):
+    """cpu and memory, and any extended resource `<domain>/<name>: <integer>` (`nvidia.com/gpu: 1`):
+    an extended resource is requested as much as it is limited, as Kubernetes requires."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"propertyNames": {"anyOf": [
+        {"enum": ["cpu", "memory"]}, {"pattern": EXTENDED_RESOURCE.pattern}]}})
+    __pydantic_extra__: dict[ExtendedName, ExtendedCount] = Field(init=False)  # type: ignore[assignment]
+
     cpu: CpuQuantity | None = None
     memory: ByteQuantity | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_once(cls, data: Any) -> Any:
+        """An unknown key (`cpus`) is reported once, as an unknown field: its value is not also
+        checked as an extended resource's count."""
+        if isinstance(data, dict):
+            return {k: (1 if isinstance(k, str) and k not in ("cpu", "memory") and "/" not in k else v) for k, v in data.items()}
+        return data
+
+    @property
+    def extended(self) -> dict[str, int]:
+        """The extended resources asked for, by name."""
+        return dict(sorted((self.__pydantic_extra__ or {}).items()))
 
 
 class Image(Strict):
@@ -75,6 +126,22 @@ class Serving(Strict):
     max_body_bytes: ByteQuantity | None = Field(
         None, description="largest request body accepted (413 above it); default: derived from the memory limit"
     )
+    workers: Annotated[int, Field(ge=1, le=64)] | None = Field(
+        None,
+        description="worker processes serving the port, each with its own copy of the model and `threads` "
+        "threads; default: the whole CPUs of the cpu limit (cpu: 2 → 2, 500m → 1)",
+    )
+
+
+class Batching(Strict):
+    """Concurrent requests merged along the first dimension into one call of the function, and split back."""
+
+    max_batch_size: Annotated[int, Field(ge=1, le=65536)] = Field(
+        description="most rows (first-dimension entries) one call of the function receives"
+    )
+    max_latency_ms: Annotated[int, Field(ge=0, le=60000)] = Field(
+        description="longest a request waits for others to join its batch, in milliseconds"
+    )
 
 
 class Inference(Strict):
@@ -82,6 +149,9 @@ class Inference(Strict):
     model: ModelRef | None = None
     entry_point: EntryPoint
     serving: Serving = Field(default_factory=Serving)
+    batching: Batching | None = Field(
+        None, description="merge concurrent requests into one call of the function (off when absent)"
+    )
     examples: Annotated[str, Field(pattern=RELATIVE_PATH, max_length=1024)] | None = Field(
         None,
         description="JSON file of example requests, relative to the module folder: the runtime warms up with "
@@ -120,6 +190,44 @@ class ConnectedBox(Strict):
         return self.mount_s3_box or self.copy_s3_box  # type: ignore[return-value]
 
 
+ScaleMetric = Literal["concurrency", "rps", "cpu"]
+# The metric scale to zero can wake on: a request arriving (KEDA's HTTP add-on counts them).
+REQUEST_METRICS = ("concurrency", "rps")
+
+
+class Scaling(Strict):
+    """Replicas that follow the load, after KServe's minReplicas / maxReplicas / scaleMetric /
+    scaleTarget; the environment's autoscaler (`spec.autoscaling.provider`) acts on it."""
+
+    min_replicas: Annotated[int, Field(ge=0, le=1000)] = Field(
+        1, description="fewest replicas; 0 scales to zero when idle (needs KEDA's HTTP add-on)"
+    )
+    max_replicas: Annotated[int, Field(ge=1, le=1000)] = Field(description="most replicas")
+    metric: ScaleMetric = Field(
+        "concurrency",
+        description="what a replica's load is: `concurrency` (requests in flight), `rps` (requests per second) "
+        "or `cpu` (utilization of the cpu request, %)",
+    )
+    target: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        None,
+        description="the load per replica to scale at; default: concurrency — the requests a replica runs at once "
+        "(workers × threads), cpu — 80 (%); rps needs one",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Scaling":
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(f"minReplicas ({self.min_replicas}) is more than maxReplicas ({self.max_replicas})")
+        if self.metric == "rps" and self.target is None:
+            raise ValueError("metric rps needs a target: the requests per second one replica serves")
+        if self.min_replicas == 0 and self.metric not in REQUEST_METRICS:
+            raise ValueError(
+                f"minReplicas 0 wakes on requests: metric must be concurrency or rps, not {self.metric} "
+                "(no pod runs to use CPU while scaled to zero)"
+            )
+        return self
+
+
 class MLComponentSpec(Strict):
     image: Image
     env: list[EnvVar] = Field(default_factory=list)
@@ -127,6 +235,18 @@ class MLComponentSpec(Strict):
     service_port: Annotated[int, Field(ge=1, le=65535)] = 8002
     ml_service: MLService
     connected_boxes: list[ConnectedBox] = Field(default_factory=list)
+    replicas: Annotated[int, Field(ge=0, le=1000)] | None = Field(
+        None, description="a fixed number of replicas (default: the environment's `replicas`); see also `scaling`"
+    )
+    scaling: Scaling | None = Field(
+        None, description="replicas that follow the load, through the environment's autoscaler (instead of `replicas`)"
+    )
+
+    @model_validator(mode="after")
+    def _replicas_or_scaling(self) -> "MLComponentSpec":
+        if self.replicas is not None and self.scaling is not None:
+            raise ValueError("set `replicas` (a fixed number) or `scaling` (replicas that follow the load), not both")
+        return self
 
 
 class MLComponent(Manifest):

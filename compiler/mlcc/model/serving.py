@@ -10,6 +10,7 @@ drain ends, a download cap larger than the folder it fills).
 from __future__ import annotations
 
 from mlcc.model.databox import DataBox
+from mlcc.model.environment import Environment
 from mlcc.model.mlcomponent import MLComponent
 from mlcc.model.quantity import parse_quantity
 
@@ -40,9 +41,30 @@ def inference_timeout(component: MLComponent) -> int:
 
 
 def inference_threads(component: MLComponent) -> int:
-    """Requests whose function runs at once (MLCC_INFERENCE_THREADS, `serving.threads`): the
-    scratch space holds the files of that many."""
+    """Requests whose function runs at once in one worker process (MLCC_INFERENCE_THREADS,
+    `serving.threads`)."""
     return component.spec.ml_service.inference.serving.threads
+
+
+def cpu_limit(component: MLComponent, env: Environment) -> str:
+    """The container's cpu limit: the component's, else the environment's default."""
+    return component.spec.image.resource_limits.cpu or env.spec.resources.default_cpu
+
+
+def workers(component: MLComponent, env: Environment) -> int:
+    """Worker processes serving the component's port (MLCC_WORKERS): `serving.workers`, else one
+    per whole CPU of the cpu limit (cpu: 2 → 2, 1500m → 1, 500m → 1). A Python process runs
+    Python code on one core at a time; more processes than whole cores would only contend."""
+    given = component.spec.ml_service.inference.serving.workers
+    if given is not None:
+        return given
+    return max(1, int(parse_quantity(cpu_limit(component, env))))  # int() of a positive Decimal: floor
+
+
+def concurrent_requests(component: MLComponent, env: Environment) -> int:
+    """Requests one pod runs at once: each worker runs `threads` of them. The scratch space holds
+    the files of that many, and a concurrency autoscaler aims at it by default."""
+    return workers(component, env) * inference_threads(component)
 
 
 def route_timeout(component: MLComponent) -> int:
@@ -66,12 +88,12 @@ def max_input_bytes(component: MLComponent, file_box: DataBox) -> int:
     return min(DEFAULT_MAX_INPUT_BYTES, int(parse_quantity(file_box.spec.s3_default_storage.capacity)))
 
 
-def scratch_bytes(component: MLComponent, file_box: DataBox) -> int:
+def scratch_bytes(component: MLComponent, file_box: DataBox, env: Environment) -> int:
     """sizeLimit of the `inference-files` emptyDir: each request whose function runs holds a
     folder there with its FILE inputs (at most `max_input_bytes`) and the outputs it writes
     (budgeted at as much again). The kubelet evicts a pod whose emptyDir outgrows its sizeLimit;
-    bounded this way, a node's disk is protected and the requests the runtime runs at once fit."""
-    return 2 * inference_threads(component) * max_input_bytes(component, file_box)
+    bounded this way, a node's disk is protected and the requests the pod's workers run at once fit."""
+    return 2 * concurrent_requests(component, env) * max_input_bytes(component, file_box)
 
 
 # The runtime's memory rule (runtime-image/mlcc_runtime/memory.py): the runtime itself takes about
@@ -93,3 +115,28 @@ def max_body_bytes(component: MLComponent, memory_limit: str) -> int:
         return int(parse_quantity(given))
     budget = max(MIN_BUDGET, (int(parse_quantity(memory_limit)) - BASELINE_BYTES) // 2)
     return max(MIN_MAX_BODY, min(DEFAULT_MAX_BODY, budget // DECODE_RATIO))
+
+
+# What a cpu autoscaler aims at when the component names no target: 80 % of the cpu request.
+DEFAULT_CPU_TARGET = 80
+
+
+def scale_target(component: MLComponent, env: Environment) -> int:
+    """The load per replica an autoscaler scales at (`scaling.target`): by default, for
+    concurrency the requests a pod runs at once — beyond them requests queue — and for cpu
+    DEFAULT_CPU_TARGET percent of the request."""
+    scaling = component.spec.scaling
+    assert scaling is not None
+    if scaling.target is not None:
+        return scaling.target
+    return DEFAULT_CPU_TARGET if scaling.metric == "cpu" else concurrent_requests(component, env)
+
+
+def fixed_replicas(component: MLComponent, env: Environment) -> int:
+    """Replicas of a component no autoscaler scales: its `replicas`, else the environment's; with
+    `scaling` and no autoscaler, `minReplicas` (at least one): the floor the component says it
+    needs, and never more than a cluster without an autoscaler was sized for."""
+    spec = component.spec
+    if spec.scaling is not None:
+        return max(1, spec.scaling.min_replicas)
+    return env.spec.replicas if spec.replicas is None else spec.replicas

@@ -8,7 +8,8 @@ from mlcc.model import APIComponent
 from mlcc.frontend.module import Module
 from mlcc.render.mlcomponent import identity_header, resources
 from mlcc.render import workload
-from mlcc.k8s.objects import Emitted, Wave, bounded
+from mlcc.k8s.objects import Emitted, Wave, bounded, selector
+from mlcc.render.providers.monitoring import MonitoringProvider
 from mlcc.render.providers.storage.contract import StorageProvider
 from mlcc.k8s.security import container_security_context
 
@@ -20,7 +21,9 @@ def service_name(box: str) -> str:
     return bounded(f"files-{box}")
 
 
-def emit(module: Module, api: Resource[APIComponent], env: Environment, provider: StorageProvider) -> list[Emitted]:
+def emit(
+    module: Module, api: Resource[APIComponent], env: Environment, provider: StorageProvider, monitoring: MonitoringProvider
+) -> list[Emitted]:
     """The file API's objects (raises StorageError when the store cannot serve outside clients)."""
     box = module.databox(api.obj.spec.data_box.name)  # type: ignore[union-attr]
     name, namespace = service_name(box.name), api.obj.metadata.namespace
@@ -44,4 +47,5 @@ def emit(module: Module, api: Resource[APIComponent], env: Environment, provider
         Emitted(workload.service(name, namespace, module.name, COMPONENT, PORT), where, Wave.CONFIG),
         Emitted(workload.deployment(name, namespace, module.name, COMPONENT, env, [container], volumes), where, Wave.WORKLOAD),
         *(Emitted(b, where, Wave.WORKLOAD) for b in workload.disruption_budget(name, namespace, module.name, COMPONENT, env)),
+        *monitoring.objects(name, namespace, module.name, selector(name, COMPONENT), where),
     ]

@@ -1,4 +1,5 @@
-"""MLComponent → ServiceAccount, runtime ConfigMap, Deployment, Service."""
+"""MLComponent → ServiceAccount, runtime ConfigMap, Deployment, Service, and what its environment
+adds: an autoscaler, GPU scheduling, a PodMonitor."""
 
 from __future__ import annotations
 
@@ -11,10 +12,20 @@ from mlcc.model import APIComponent, MLComponent
 from mlcc.frontend.module import Module
 from mlcc.model.container import SCRATCH
 from mlcc.model.quantity import format_bytes, parse_quantity
-from mlcc.model.serving import max_body_bytes, max_input_bytes, scratch_bytes, termination_grace
+from mlcc.model.serving import (
+    fixed_replicas,
+    max_body_bytes,
+    max_input_bytes,
+    route_timeout,
+    scratch_bytes,
+    termination_grace,
+    workers,
+)
+from mlcc.model.serving import scale_target as scale_target_value
 from mlcc.render import examples, workload
-from mlcc.k8s.objects import Emitted, Wave, bounded, content_hash, meta
+from mlcc.k8s.objects import Emitted, Wave, bounded, content_hash, meta, selector
 from mlcc.render.providers import Providers
+from mlcc.render.providers.autoscaling.contract import ScaleTarget
 from mlcc.render.providers.storage.contract import StorageProvider
 from mlcc.k8s.security import container_security_context
 
@@ -30,15 +41,39 @@ def emit(module: Module, component: Resource[MLComponent], env: Environment, pro
     config_name = f"{name}-runtime-{content_hash(config['data'])}"
     config["metadata"] = meta(config_name, namespace, module.name, COMPONENT)
     example_objects, example_needs = examples.emit(module, component, COMPONENT)
-    deployment = workload.add_needs(_deployment(module, component, env, providers, config_name), example_needs)
+    scaled = providers.autoscaling.scale(scale_target(module, component, env))
+    replicas = workload.Replicas(scaled.replicas, scaled.most)
+    deployment = _deployment(module, component, env, providers, config_name, replicas)
+    gpu_needs = providers.scheduling.needs(component.obj.spec.image.resource_limits.extended)
+    for needs in (example_needs, scaled.needs, gpu_needs):
+        deployment = workload.add_needs(deployment, needs)
     return [
         Emitted(workload.service_account(name, namespace, module.name, COMPONENT), where, Wave.CONFIG),
         Emitted(config, where, Wave.CONFIG, stem=f"configmap-{name}-runtime"),
         *example_objects,
         Emitted(workload.service(name, namespace, module.name, COMPONENT, component.obj.spec.service_port), where, Wave.CONFIG),
         Emitted(deployment, where, Wave.WORKLOAD),
-        *(Emitted(b, where, Wave.WORKLOAD) for b in workload.disruption_budget(name, namespace, module.name, COMPONENT, env)),
+        *(Emitted(b, where, Wave.WORKLOAD) for b in workload.disruption_budget(name, namespace, module.name, COMPONENT, env, replicas)),
+        *scaled.objects,
+        *providers.monitoring.objects(name, namespace, module.name, selector(name, COMPONENT), where),
     ]
+
+
+def scale_target(module: Module, component: Resource[MLComponent], env: Environment) -> ScaleTarget:
+    """The component as its autoscaler sees it."""
+    spec = component.obj.spec
+    return ScaleTarget(
+        name=component.name,
+        namespace=component.obj.metadata.namespace,
+        module=module.name,
+        port=spec.service_port,
+        selector=selector(component.name, COMPONENT),
+        scaling=spec.scaling,
+        replicas=fixed_replicas(component.obj, env),
+        target=scale_target_value(component.obj, env) if spec.scaling else 0,
+        answer_seconds=route_timeout(component.obj),
+        where=component.doc.locate(("spec", "scaling")) if spec.scaling else component.doc.locate(("metadata", "name")),
+    )
 
 
 def user_header(module: Module, component: Resource[MLComponent], env: Environment) -> str:
@@ -72,7 +107,12 @@ def _runtime_config(module: Module, component: Resource[MLComponent], env: Envir
         "MLCC_INFERENCE_TIMEOUT": str(inference.serving.timeout_seconds),
         "MLCC_INFERENCE_THREADS": str(inference.serving.threads),
         "MLCC_MAX_BODY_BYTES": str(max_body_bytes(component.obj, memory_limit(component.obj, env))),
+        # Worker processes sharing the port, one per whole CPU of the limit unless `serving.workers`.
+        "MLCC_WORKERS": str(workers(component.obj, env)),
     }
+    if inference.batching is not None:
+        data["MLCC_MAX_BATCH_SIZE"] = str(inference.batching.max_batch_size)
+        data["MLCC_MAX_BATCH_LATENCY_MS"] = str(inference.batching.max_latency_ms)
     file_box = _file_box(component)
     if file_box is not None:
         box = module.databox(file_box.box_ref.s3_box_name)
@@ -90,7 +130,10 @@ def _file_box(component: Resource[MLComponent]):
     return next(b for b in component.obj.spec.connected_boxes if b.name == exchange.file_box)
 
 
-def _deployment(module: Module, component: Resource[MLComponent], env: Environment, providers: Providers, config_name: str) -> dict:
+def _deployment(
+    module: Module, component: Resource[MLComponent], env: Environment, providers: Providers, config_name: str,
+    replicas: workload.Replicas,
+) -> dict:
     spec = component.obj.spec
     name, namespace = component.name, component.obj.metadata.namespace
     provider = providers.storage
@@ -124,7 +167,7 @@ def _deployment(module: Module, component: Resource[MLComponent], env: Environme
         exchange_box = module.databox(file_box.box_ref.s3_box_name)
         access = provider.access(exchange_box, "MLCC_FILES_BUCKET")
         container_env += access.env
-        scratch = format_bytes(scratch_bytes(component.obj, exchange_box.obj))
+        scratch = format_bytes(scratch_bytes(component.obj, exchange_box.obj, env))
         volumes.append({"name": "inference-files", "emptyDir": {"sizeLimit": scratch}})
         mounts.append({"name": "inference-files", "mountPath": spec.ml_service.inference.file_exchange.inference_files_path})
 
@@ -136,13 +179,14 @@ def _deployment(module: Module, component: Resource[MLComponent], env: Environme
         "ports": [{"name": "http", "containerPort": spec.service_port, "protocol": "TCP"}],
         "envFrom": [{"configMapRef": {"name": config_name}}, *(_env_from(e) for e in spec.env_from)],
         "env": container_env,
-        "resources": resources(spec.image.resource_limits.cpu, spec.image.resource_limits.memory, env),
+        "resources": resources(spec.image.resource_limits.cpu, spec.image.resource_limits.memory, env,
+                               spec.image.resource_limits.extended),
         **workload.probes(startup=True),
         "securityContext": container_security_context(),
         "volumeMounts": mounts,
     }
     grace = termination_grace(component.obj)  # drain + inference timeout + the runtime's margin
-    return workload.deployment(name, namespace, module.name, COMPONENT, env, [container], volumes, init_containers, grace)
+    return workload.deployment(name, namespace, module.name, COMPONENT, env, [container], volumes, init_containers, grace, replicas)
 
 
 def _sync_container(env: Environment, provider: StorageProvider, databox, box, volume: str) -> dict:
@@ -168,13 +212,16 @@ def memory_limit(component: MLComponent, env: Environment) -> str:
     return component.spec.image.resource_limits.memory or env.spec.resources.default_memory
 
 
-def resources(cpu: str | None, memory: str | None, env: Environment) -> dict:
-    """Limits from the component (or the environment's defaults); requests by the environment's ratio."""
+def resources(cpu: str | None, memory: str | None, env: Environment, extended: dict[str, int] | None = None) -> dict:
+    """Limits from the component (or the environment's defaults); requests by the environment's
+    ratio. Extended resources (`nvidia.com/gpu`) are requested exactly as much as limited: Kubernetes
+    refuses a pod whose extended requests and limits differ (they cannot be overcommitted)."""
     policy = env.spec.resources
     limits = {"cpu": cpu or policy.default_cpu, "memory": memory or policy.default_memory}
+    counts = {name: str(count) for name, count in sorted((extended or {}).items())}
     if policy.request_ratio == 1:
-        return {"limits": limits, "requests": dict(limits)}
+        return {"limits": {**limits, **counts}, "requests": {**limits, **counts}}
     ratio = Decimal(str(policy.request_ratio))
     millicores = max(int(parse_quantity(limits["cpu"]) * 1000 * ratio), 1)
     memory_bytes = max(int(parse_quantity(limits["memory"]) * ratio), 1)
-    return {"limits": limits, "requests": {"cpu": f"{millicores}m", "memory": str(memory_bytes)}}
+    return {"limits": {**limits, **counts}, "requests": {"cpu": f"{millicores}m", "memory": str(memory_bytes), **counts}}

@@ -9,10 +9,11 @@ from mlcc.frontend.module import Module
 from mlcc.model import APIComponent
 from mlcc.render import fileapi, mlcomponent, namespace, secrets
 from mlcc.model.serving import max_body_bytes, route_timeout
+from mlcc.render.providers.autoscaling.contract import ScalingError
 from mlcc.render.providers.routes.contract import RouteError, Target
 from mlcc.render.providers.storage.contract import StorageError
 from mlcc.k8s.objects import Emitted
-from mlcc.render.providers import providers_for
+from mlcc.render.providers import Providers, providers_for
 
 WAVE = "argocd.argoproj.io/sync-wave"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
@@ -25,23 +26,32 @@ def render_module(module: Module, env: Environment) -> tuple[list[Emitted], list
     providers = providers_for(env)
     published = {a.obj.spec.ml_component.name for a in module.apicomponents if a.obj.spec.published and a.obj.spec.ml_component}
     published |= {a.obj.spec.data_box.name for a in module.apicomponents if a.obj.spec.published and a.obj.spec.data_box}
-    emitted = namespace.emit(module, env, published, providers.routes.controller_namespace(), providers.storage.egress())
+    # Who else calls the module's pods: the scraper, an activator in front of scaled-to-zero components.
+    allows = providers.monitoring.allows()
+    for component in module.mlcomponents:
+        entry = providers.autoscaling.entry(mlcomponent.scale_target(module, component, env))
+        if entry is not None:
+            allows.append(entry.allow)
+    emitted = namespace.emit(module, env, published, providers.routes.controller_namespace(), providers.storage.egress(), allows)
     emitted += secrets.emit(module, env, providers.storage.shared_credentials())
     for box in module.databoxes:
         emitted += providers.storage.objects(box, module.name)
     for component in module.mlcomponents:
-        emitted += mlcomponent.emit(module, component, env, providers)
+        try:
+            emitted += mlcomponent.emit(module, component, env, providers)
+        except ScalingError as exc:
+            problems.append(_cannot(env, str(exc), component.doc.locate(("spec", "scaling", "minReplicas"))))
     for api in module.apicomponents:
         if not api.obj.spec.published or api.obj.spec.experiment_pipeline:
             continue  # unpublished APIs get no route
         if api.obj.spec.data_box:
             try:
-                emitted += fileapi.emit(module, api, env, providers.storage)
+                emitted += fileapi.emit(module, api, env, providers.storage, providers.monitoring)
             except StorageError as exc:
                 problems.append(_cannot(env, f"APIComponent '{api.name}' publishes a file API: {exc}", api.doc.locate(("spec", "dataBox", "name"))))
                 continue
         try:
-            emitted += providers.routes.objects(module, api, _target(module, api, env))
+            emitted += providers.routes.objects(module, api, _target(module, api, env, providers))
         except RouteError as exc:
             problems.append(_cannot(env, str(exc), api.doc.locate(("spec", "restfulApi", "auth"))))
     problems += _collisions(emitted, env)
@@ -49,8 +59,9 @@ def render_module(module: Module, env: Environment) -> tuple[list[Emitted], list
     return [_annotate(e) for e in emitted], problems
 
 
-def _target(module: Module, api: Resource[APIComponent], env: Environment) -> Target:
-    """What the API's route points at: the file API of a box, or an MLComponent's Service."""
+def _target(module: Module, api: Resource[APIComponent], env: Environment, providers: Providers) -> Target:
+    """What the API's route points at: the file API of a box, or an MLComponent's Service (or
+    the activator in front of it, when its autoscaler may have scaled it to zero)."""
     spec, namespace = api.obj.spec, api.obj.metadata.namespace
     if spec.data_box:
         box = spec.data_box.name
@@ -59,8 +70,13 @@ def _target(module: Module, api: Resource[APIComponent], env: Environment) -> Ta
     # The proxy waits as long as the runtime lets the function run (and a little more), and takes
     # the bodies the runtime takes.
     body = max_body_bytes(component.obj, mlcomponent.memory_limit(component.obj, env))
-    return Target(component.name, component.obj.spec.service_port, f"/{namespace}/{spec.route_path}", "",
-                  route_timeout(component.obj), body)
+    external = f"/{namespace}/{spec.route_path}"
+    entry = providers.autoscaling.entry(mlcomponent.scale_target(module, component, env))
+    if entry is not None:
+        # Through the activator, the wait for a pod comes first.
+        return Target(entry.service, entry.port, external, "", route_timeout(component.obj) + entry.wait_seconds, body,
+                      namespace=entry.namespace, host=entry.host)
+    return Target(component.name, component.obj.spec.service_port, external, "", route_timeout(component.obj), body)
 
 
 def _unsupported(module: Module, env: Environment):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mlcc.model.environment import Environment
 from mlcc.frontend.module import Module
 from mlcc.k8s.objects import COMPONENT, Emitted, Wave, meta
+from mlcc.render.providers.base import Allow
 
 PSS = {
     "pod-security.kubernetes.io/enforce": "restricted",
@@ -15,9 +18,15 @@ PSS = {
 
 
 def emit(
-    module: Module, env: Environment, published_components: set[str], route_controller: str, store_egress: list[dict]
+    module: Module,
+    env: Environment,
+    published_components: set[str],
+    route_controller: str,
+    store_egress: list[dict],
+    allows: Sequence[Allow] = (),
 ) -> list[Emitted]:
-    """`store_egress`: the storage provider's egress rules to an in-cluster store."""
+    """`store_egress`: the storage provider's egress rules to an in-cluster store; `allows`: what
+    providers' controllers (a metrics scraper, an activator) must reach in the module's pods."""
     namespace = module.namespace
     where = module.resources[0].doc.locate(("metadata", "namespace"))
     ns = {
@@ -32,6 +41,7 @@ def emit(
         policies.append(egress)
     if published_components:
         policies.append(_allow_from_gateway(namespace, module.name, route_controller))
+    policies += [_allow(namespace, module.name, allow) for allow in allows]
     return [Emitted(ns, where, Wave.NAMESPACE, keeps_data=True)] + [Emitted(p, where, Wave.POLICY) for p in policies]
 
 
@@ -99,5 +109,23 @@ def _allow_from_gateway(namespace: str, module: str, controller: str) -> dict:
                     "ports": [{"protocol": "TCP", "port": "http"}],
                 }
             ],
+        },
+    )
+
+
+def _allow(namespace: str, module: str, allow: Allow) -> dict:
+    """A provider's controller (pods of another namespace) may call the `http` port of the pods
+    `allow.to` selects."""
+    peer: dict = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": allow.namespace}}}
+    if allow.pod_labels:
+        peer["podSelector"] = {"matchLabels": dict(sorted(allow.pod_labels.items()))}
+    return _policy(
+        allow.policy,
+        namespace,
+        module,
+        {
+            "podSelector": dict(allow.to),
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [peer], "ports": [{"protocol": "TCP", "port": "http"}]}],
         },
     )

@@ -1,5 +1,5 @@
 """The objects every mlcc workload is made of: ServiceAccount, Service, Deployment, probes,
-and with two replicas or more a PodDisruptionBudget.
+and when it may run two replicas or more a PodDisruptionBudget.
 
 The inference service and the file API differ only in their containers; the
 rest (no token, restricted pods, rolling without downtime, named http port,
@@ -8,6 +8,7 @@ replicas spread over nodes) is decided once here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from mlcc.model.environment import Environment
@@ -19,6 +20,19 @@ from mlcc.k8s.security import pod_security_context
 # (Kubernetes' own default).
 DEFAULT_GRACE_SECONDS = 30
 HOSTNAME = "kubernetes.io/hostname"
+
+
+@dataclass(frozen=True)
+class Replicas:
+    """How many pods a Deployment runs: `count`, or None when an autoscaler decides (between its
+    bounds, at most `most`)."""
+
+    count: int | None
+    most: int
+
+    @classmethod
+    def fixed(cls, count: int) -> "Replicas":
+        return cls(count, count)
 
 
 def service_account(name: str, namespace: str, module: str, component: str) -> dict[str, Any]:
@@ -53,8 +67,11 @@ def deployment(
     volumes: list[dict[str, Any]],
     init_containers: list[dict[str, Any]] | None = None,
     grace_seconds: int = DEFAULT_GRACE_SECONDS,
+    replicas: Replicas | None = None,
 ) -> dict[str, Any]:
-    """`grace_seconds`: how long the containers may take to stop after SIGTERM."""
+    """`grace_seconds`: how long the containers may take to stop after SIGTERM; `replicas`: who
+    decides the number of pods (default: the environment's fixed `replicas`)."""
+    replicas = replicas or Replicas.fixed(env.spec.replicas)
     pod: dict[str, Any] = {
         "serviceAccountName": name,
         "automountServiceAccountToken": False,
@@ -62,23 +79,31 @@ def deployment(
         "securityContext": pod_security_context(env.spec.runtime.uid),
         "terminationGracePeriodSeconds": grace_seconds,
     }
-    if env.spec.replicas >= 2:
+    if replicas.most >= 2:
         pod["topologySpreadConstraints"] = [_spread(name, component)]
     if init_containers:
         pod["initContainers"] = init_containers
     pod["containers"] = containers
     pod["volumes"] = volumes
+    spec: dict[str, Any] = {}
+    if replicas.count is not None:
+        # An autoscaler's Deployment has no `replicas`: Argo CD then never resets what the
+        # autoscaler set (with the field in Git, every sync or self-heal would scale the
+        # Deployment back to it). Argo CD's documentation recommends exactly this ("Best
+        # Practices", "Leaving Room For Imperativeness": do not track replicas in Git when a
+        # HorizontalPodAutoscaler manages them), as Kubernetes' does for HPAs.
+        spec["replicas"] = replicas.count
+    spec.update({
+        "revisionHistoryLimit": 3,
+        "selector": {"matchLabels": selector(name, component)},
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+        "template": {"metadata": {"labels": meta(name, None, module, component)["labels"]}, "spec": pod},
+    })
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": meta(name, namespace, module, component),
-        "spec": {
-            "replicas": env.spec.replicas,
-            "revisionHistoryLimit": 3,
-            "selector": {"matchLabels": selector(name, component)},
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
-            "template": {"metadata": {"labels": meta(name, None, module, component)["labels"]}, "spec": pod},
-        },
+        "spec": spec,
     }
 
 
@@ -98,13 +123,18 @@ def _spread(name: str, component: str) -> dict[str, Any]:
     }
 
 
-def disruption_budget(name: str, namespace: str, module: str, component: str, env: Environment) -> list[dict[str, Any]]:
-    """A PodDisruptionBudget for a workload of two replicas or more (none below: a budget for a
-    single pod would block every node drain): voluntary evictions (node drains, cluster
-    upgrades, the autoscaler) take at most one of its pods at a time, so it keeps serving.
+def disruption_budget(
+    name: str, namespace: str, module: str, component: str, env: Environment, replicas: Replicas | None = None
+) -> list[dict[str, Any]]:
+    """A PodDisruptionBudget for a workload that may run two replicas or more (none for one: a
+    budget for a single pod would block every node drain): voluntary evictions (node drains,
+    cluster upgrades, the cluster autoscaler) take at most one of its pods at a time, so it keeps
+    serving. An autoscaled workload gets one when its maxReplicas is 2 or more; `maxUnavailable: 1`
+    never blocks a drain while it runs fewer (one pod, or none when scaled to zero).
     `unhealthyPodEvictionPolicy: AlwaysAllow` lets a drain evict a pod that is not ready anyway
     (crash-looping, a failed warm-up), so a broken replica never blocks node maintenance."""
-    if env.spec.replicas < 2:
+    replicas = replicas or Replicas.fixed(env.spec.replicas)
+    if replicas.most < 2:
         return []
     return [
         {
@@ -144,4 +174,5 @@ def add_needs(deployment: dict[str, Any], needs: WorkloadNeeds) -> dict[str, Any
     pod["volumes"] = [*pod.get("volumes", []), *needs.volumes]
     if needs.init_containers:
         pod["initContainers"] = [*pod.get("initContainers", []), *needs.init_containers]
+    pod.update(needs.pod)
     return deployment

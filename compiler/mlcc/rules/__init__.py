@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from mlcc.diagnostics import Diagnostic, Severity
 from mlcc.frontend.module import Module
-from mlcc.rules import apis, boxes, entrypoint, env, examples, ignores, names, paths, registries
+from mlcc.rules import apis, boxes, entrypoint, env, examples, ignores, names, paths, registries, scaling
 from mlcc.rules.context import LintContext
 
 Rule = Callable[[Module, LintContext], Iterable[Diagnostic]]
@@ -19,6 +19,7 @@ RULES: tuple[Rule, ...] = (
     env.check,
     apis.check,
     registries.check,
+    scaling.check,
     entrypoint.check,
     examples.check,
     ignores.check,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlcc.model.container import APP_ROOT_PURPOSE, RESERVED_PATHS
-from mlcc.model.environment import Environment
+from mlcc.model.environment import Environment, Gpu
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,21 @@ class ReservedPath:
 
 
 @dataclass(frozen=True)
+class Platform:
+    """What an environment offers the components built for it: an autoscaler, GPU nodes."""
+
+    name: str
+    autoscaler: str  # hpa | keda | none
+    scales: bool  # replicas follow the load
+    scales_to_zero: bool  # minReplicas 0 works (a request wakes the component)
+    gpu: Gpu | None  # the GPU nodes, None: none
+
+    @property
+    def origin(self) -> str:
+        return f"environment '{self.name}'"
+
+
+@dataclass(frozen=True)
 class LintContext:
     registries: tuple[RegistryCatalog, ...]
     reserved_paths: tuple[ReservedPath, ...] = ()
@@ -38,6 +53,8 @@ class LintContext:
     ignore: frozenset[str] = frozenset()
     # A checkout of the code repository (`--code DIR`): entry points are read there, not in the module.
     code: Path | None = None
+    # The environments' autoscalers and GPU nodes; none: what the components ask is not checked.
+    platforms: tuple[Platform, ...] = ()
 
 
 def lint_context(
@@ -53,4 +70,9 @@ def lint_context(
     )
     reserved = [ReservedPath(path, purpose) for path, purpose in RESERVED_PATHS]
     reserved += [ReservedPath(root, APP_ROOT_PURPOSE) for root in sorted({e.spec.runtime.app_root for e in environments})]
-    return LintContext(registries, tuple(reserved), check_entrypoints, ignore, code)
+    platforms = tuple(
+        Platform(env.name, env.spec.autoscaling.provider, env.spec.autoscaling.scales, env.spec.autoscaling.scales_to_zero,
+                 env.spec.gpu)
+        for env in environments
+    )
+    return LintContext(registries, tuple(reserved), check_entrypoints, ignore, code, platforms=platforms)

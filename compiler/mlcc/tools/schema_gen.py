@@ -85,6 +85,12 @@ def _structural(node: dict[str, Any]) -> dict[str, Any]:
     node.pop("title", None)
     if node.get("additionalProperties") is False:
         node.pop("additionalProperties")  # not allowed beside `properties`; the API server prunes instead
+    node.pop("propertyNames", None)  # not in Kubernetes' OpenAPI subset; mlcc lint checks key names
+    if "properties" in node and isinstance(node.get("additionalProperties"), dict):
+        # Named fields plus free ones (resourceLimits: cpu, memory and any <domain>/<name>): a
+        # structural schema cannot say both; keep the named ones and the rest as they come.
+        node.pop("additionalProperties")
+        node["x-kubernetes-preserve-unknown-fields"] = True
     if "const" in node:
         node["enum"] = [node.pop("const")]
     if "(?" in node.get("pattern", ""):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from mlcc.model.environment import Environment, Routes, Storage
+from mlcc.model.environment import Autoscaling, Environment, Routes, Storage
 from mlcc.tools.local import storage
 from mlcc.model.examples import Example, parse_examples
 from mlcc.tools.local.gateway import Gateway, GatewayError, Route, routes_from_ingresses
@@ -56,8 +56,11 @@ class SmokeResult:
 
 
 def local_environment(env: Environment) -> Environment:
-    """The environment as the laptop can honour it: ingress routes, buckets synced from local S3."""
-    spec = env.spec.model_copy(update={"storage": Storage(provider="obc", mount="sync"), "routes": Routes(style="ingress")})
+    """The environment as the laptop can honour it: ingress routes, buckets synced from local S3,
+    one process per Deployment (no autoscaler, so routes go straight to the components)."""
+    spec = env.spec.model_copy(update={
+        "storage": Storage(provider="obc", mount="sync"), "routes": Routes(style="ingress"), "autoscaling": Autoscaling(),
+    })
     return env.model_copy(update={"spec": spec})
 
 

@@ -31,6 +31,10 @@ class Target:
     internal_prefix: str  # what the backend sees instead
     timeout: int | None = None  # seconds the proxy waits for the answer; None: the controller's default
     max_body: int | None = None  # bytes of the largest request body; None: the runtime's default cap
+    # The backend is a Service of another namespace (an activator such as KEDA's interceptor);
+    # None: the route's own namespace.
+    namespace: str | None = None
+    host: str | None = None  # the Host header the backend routes by; None: the caller's
 
 
 class RouteProvider(Protocol):

@@ -37,15 +37,18 @@ def _http_route(module: Module, api: Resource[APIComponent], env: Environment, t
     parent = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway.name, "namespace": gateway.namespace}  # type: ignore[union-attr]
     if gateway.section_name:  # type: ignore[union-attr]
         parent["sectionName"] = gateway.section_name  # type: ignore[union-attr]
+    rewrite: dict = {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": t.internal_prefix or "/"}}
+    if t.host:
+        rewrite["hostname"] = t.host
+    backend: dict = {"name": t.service, "port": t.port}
+    if t.namespace:
+        # A Service of another namespace: Gateway API admits the reference only with a
+        # ReferenceGrant in that namespace naming the route's namespace (README, "Scaling").
+        backend["namespace"] = t.namespace
     rule: dict = {
         "matches": [{"path": {"type": "PathPrefix", "value": t.external_prefix}}],
-        "filters": [
-            {
-                "type": "URLRewrite",
-                "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": t.internal_prefix or "/"}},
-            }
-        ],
-        "backendRefs": [{"name": t.service, "port": t.port}],
+        "filters": [{"type": "URLRewrite", "urlRewrite": rewrite}],
+        "backendRefs": [backend],
     }
     if t.timeout is not None:
         # Without it Envoy Gateway keeps Envoy's route timeout of 15 s and cuts requests the

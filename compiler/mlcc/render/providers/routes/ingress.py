@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mlcc.frontend.manifests import Resource
 from mlcc.frontend.module import Module
-from mlcc.k8s.objects import Emitted, Wave, meta
+from mlcc.k8s.objects import Emitted, Wave, bounded, meta
 from mlcc.model import APIComponent
 from mlcc.model.environment import Environment
 from mlcc.k8s.references import CERT_MANAGER_ISSUER
@@ -19,7 +21,15 @@ class IngressRoutes:
 
     def objects(self, module: Module, api: Resource[APIComponent], target: Target) -> list[Emitted]:
         where = api.doc.locate(("spec", "restfulApi", "path"))
-        return [Emitted(_ingress(module, api, self.env, target), where, Wave.ROUTE)]
+        made = []
+        if target.namespace:
+            # An Ingress reaches only Services of its own namespace: one of type ExternalName
+            # there stands for the Service of the other namespace (ingress-nginx proxies to the
+            # name it resolves to).
+            upstream = _upstream(module, api, self.env, target)
+            made.append(Emitted(upstream, where, Wave.CONFIG))
+            target = replace(target, service=upstream["metadata"]["name"])
+        return [*made, Emitted(_ingress(module, api, self.env, target), where, Wave.ROUTE)]
 
     def controller_namespace(self) -> str:
         return self.env.spec.routes.ingress.controller_namespace
@@ -41,6 +51,9 @@ def _ingress(module: Module, api: Resource[APIComponent], env: Environment, t: T
         # ingress-nginx waits 60 s by default for the backend to read the request and answer.
         annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] = str(t.timeout)
         annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"] = str(t.timeout)
+    if t.host:
+        # The backend routes by the Host header (KEDA's interceptor): send it the one it matches.
+        annotations["nginx.ingress.kubernetes.io/upstream-vhost"] = t.host
     if auth.basic:
         annotations.update(
             {
@@ -79,4 +92,18 @@ def _ingress(module: Module, api: Resource[APIComponent], env: Environment, t: T
         "kind": "Ingress",
         "metadata": meta(api.name, api.obj.metadata.namespace, module.name, "route", annotations=dict(sorted(annotations.items()))),
         "spec": spec,
+    }
+
+
+def _upstream(module: Module, api: Resource[APIComponent], env: Environment, t: Target) -> dict:
+    """An ExternalName Service in the route's namespace for `t.service` in `t.namespace`."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta(bounded(f"route-{api.name}"), api.obj.metadata.namespace, module.name, "route"),
+        "spec": {
+            "type": "ExternalName",
+            "externalName": f"{t.service}.{t.namespace}.svc.{env.spec.cluster_domain}",
+            "ports": [{"name": "http", "port": t.port, "protocol": "TCP"}],
+        },
     }

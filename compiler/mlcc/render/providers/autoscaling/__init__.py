@@ -1,0 +1,1 @@
+"""Autoscaling providers: one file each, one contract (`AutoscalingProvider` in `contract`)."""
