@@ -31,3 +31,13 @@ esac
 case "${1:-all}" in
   all|starlette) mkvenv starlette starlette orjson "uvicorn[standard]" ;;
 esac
+case "${1:-all}" in
+  all|litserve) mkvenv litserve "litserve==0.2.19" "scikit-learn==$SK" "joblib==$JL" ;;
+esac
+case "${1:-all}" in
+  all|bentoml) mkvenv bentoml "bentoml==1.4.40" "scikit-learn==$SK" "joblib==$JL" ;;
+esac
+case "${1:-all}" in
+  # py-spy (a profiler with its own binary, shipped in the wheel) for bench/runtime/profile.sh
+  all|tools) mkvenv tools "py-spy" ;;
+esac

@@ -148,8 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
          "largest accepted request body [default: from the memory limit, 64 MiB without one]",
          type=_bytes)
     _add_connection_limits(serve)
-    _opt(serve, "--workers", "MLCC_INFERENCE_THREADS", 4,
-         "threads running the inference function", type=_positive_int)
+    _opt(serve, "--workers", "MLCC_WORKERS", None,
+         "worker processes serving the port, each loading the model once [default: one per "
+         "core of the cgroup's CPU limit (cpu.max), 1 without a limit]", type=_positive_int)
+    _opt(serve, "--threads", "MLCC_INFERENCE_THREADS", 4,
+         "threads running the inference function, in each worker process", type=_positive_int)
+    _opt(serve, "--max-batch-size", "MLCC_MAX_BATCH_SIZE", 1,
+         "adaptive batching: rows one call of the function may hold, concurrent requests "
+         "concatenated along the first dimension (1: off)", type=_positive_int)
+    _opt(serve, "--max-batch-latency-ms", "MLCC_MAX_BATCH_LATENCY_MS", 5.0,
+         "adaptive batching: milliseconds the first request of a batch waits for more",
+         type=_non_negative_float)
     _opt(serve, "--timeout", "MLCC_INFERENCE_TIMEOUT", 60.0,
          "seconds before a request answers 504 (0: no limit)", type=_non_negative_float)
     _opt(serve, "--drain-seconds", "MLCC_DRAIN_SECONDS", 2.0,
@@ -185,7 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
 def serve_settings(args: argparse.Namespace) -> ServeSettings:
     from mlcc_runtime import memory
 
+    from mlcc_runtime.workers import default_workers, worker_slot
+
+    slot = worker_slot()
+    workers = slot.count if slot is not None else \
+        args.workers if args.workers is not None else default_workers()
     limit = args.memory_limit if args.memory_limit is not None else memory.container_limit()
+    if limit is not None and workers > 1:
+        limit //= workers  # the container's memory is shared: each worker counts with its part
     max_body = args.max_body_bytes if args.max_body_bytes is not None \
         else memory.max_body_for(limit)
     files = None
@@ -205,7 +221,10 @@ def serve_settings(args: argparse.Namespace) -> ServeSettings:
         max_body_bytes=max_body,
         memory_limit=limit,
         connections=_connection_limits(args),
-        workers=args.workers,
+        threads=args.threads,
+        workers=workers,
+        max_batch_size=args.max_batch_size,
+        max_batch_latency_ms=args.max_batch_latency_ms,
         timeout=args.timeout,
         log_format=args.log_format,
         log_level=args.log_level,
@@ -215,10 +234,17 @@ def serve_settings(args: argparse.Namespace) -> ServeSettings:
     )
 
 
-def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser,
+           argv: list[str]) -> int:
     if not args.function:
         parser.error("serve needs --function (or MLCC_FUNCTION)")
     settings = serve_settings(args)
+    from mlcc_runtime.workers import supervise, worker_slot
+
+    slot = worker_slot()
+    if slot is None and settings.workers > 1:
+        # The supervisor imports no user code: every worker checks and serves the entry point.
+        return supervise(argv, settings.workers, settings.host, settings.port)
     from mlcc_runtime.examples import load_examples
     from mlcc_runtime.loader import LoadError, import_function
     from mlcc_runtime.service import Service
@@ -226,7 +252,8 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         examples = load_examples(settings.examples_file) if settings.examples_file else []
         function = import_function(settings.function, settings.python_path)
-        service = Service(settings, function, examples)
+        service = Service(settings, function, examples,
+                          slot.state() if slot is not None else None)
     except (LoadError, ValueError) as exc:
         # Fail fast: a pod that cannot serve its code fails its rollout with this one line
         # (the traceback of a failed import only at debug level).
@@ -235,7 +262,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 2
     from mlcc_runtime.server import run
 
-    run(service)
+    run(service, slot.listener() if slot is not None else None)
     return 0
 
 
@@ -257,12 +284,14 @@ def _files(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     from mlcc_runtime import logs
 
-    logs.configure(args.log_format, args.log_level)
+    index = os.environ.get("MLCC_WORKER_INDEX") if args.command == "serve" else None
+    logs.configure(args.log_format, args.log_level, int(index) if index else None)
     if args.command == "serve":
-        return _serve(args, parser)
+        return _serve(args, parser, argv[argv.index("serve") + 1:])
     if args.command == "sync":
         from mlcc_runtime.sync import sync_command
 

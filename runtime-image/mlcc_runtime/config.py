@@ -57,7 +57,12 @@ class ServeSettings:
     # may take together (memory.request_budget) and the default max_body_bytes.
     memory_limit: int | None = None
     connections: ConnectionLimits = field(default_factory=ConnectionLimits)
-    workers: int = 4
+    threads: int = 4  # threads running the function in each worker process
+    workers: int = 1  # worker processes (workers.py); memory_limit is then each one's share
+    # Adaptive batching (batching.py): off at 1; rows one call may hold, and how long the first
+    # request of a batch waits for more.
+    max_batch_size: int = 1
+    max_batch_latency_ms: float = 5.0
     timeout: float = 60.0  # seconds; 0 disables
     log_format: str = "json"
     log_level: str = "INFO"

@@ -30,12 +30,28 @@ class JsonFormatter(logging.Formatter):
         return jsonio.dumps(entry, default=str).decode()
 
 
-def configure(fmt: str = "json", level: str = "INFO") -> None:
+class _Worker(logging.Filter):
+    """Tags every line of a worker process with its index (several share one log stream)."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.index = index
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.worker = self.index
+        return True
+
+
+def configure(fmt: str = "json", level: str = "INFO", worker: int | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        tag = "" if worker is None else " [worker %(worker)s]"
+        handler.setFormatter(logging.Formatter(
+            f"%(asctime)s %(levelname)s %(name)s{tag}: %(message)s"))
+    if worker is not None:
+        handler.addFilter(_Worker(worker))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -1,6 +1,13 @@
-"""Prometheus metrics of one service; a private registry so several apps can live in one process."""
+"""Prometheus metrics of one service; a private registry so several apps can live in one process.
+
+With several worker processes (``PROMETHEUS_MULTIPROC_DIR`` set by the supervisor before
+prometheus_client is imported) every worker writes its values into that folder and ``render``
+sums them all, so ``/metrics`` of whichever worker answers is the pod's.
+"""
 
 from __future__ import annotations
+
+import os
 
 from prometheus_client import (
     CollectorRegistry,
@@ -17,6 +24,7 @@ disable_created_metrics()
 # Sub-millisecond buckets: a small model answers in well under a millisecond.
 _BUCKETS = (0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
             2.5, 5.0, 10.0, 30.0, 60.0)
+_ROWS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096)
 
 
 class Metrics:
@@ -33,11 +41,22 @@ class Metrics:
         self.errors = Counter("mlcc_errors", "Failed inference requests by kind",
                               ["endpoint", "kind"], registry=self.registry)
         self.in_flight = Gauge("mlcc_requests_in_flight", "Inference requests being served",
-                               registry=self.registry)
-        self.model_loaded = Gauge("mlcc_model_loaded", "1 once the model has been loaded",
-                                  registry=self.registry)
+                               registry=self.registry, multiprocess_mode="livesum")
+        self.model_loaded = Gauge("mlcc_model_loaded", "1 once the model has been loaded (in "
+                                  "every worker process)", registry=self.registry,
+                                  multiprocess_mode="livemin")
+        self.batch_rows = Histogram("mlcc_batch_rows", "Rows per call of the inference function "
+                                    "under adaptive batching", buckets=_ROWS,
+                                    registry=self.registry)
+        self._multiprocess = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 
     def render(self) -> bytes:
+        if self._multiprocess:
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, self._multiprocess)
+            return generate_latest(registry)
         return generate_latest(self.registry)
 
 

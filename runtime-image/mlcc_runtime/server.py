@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import time
 from types import FrameType
 from typing import NoReturn
@@ -57,7 +58,9 @@ class DrainingServer(uvicorn.Server):
         return await super().on_tick(counter)
 
 
-def run(service: Service) -> None:
+def run(service: Service, listener: socket.socket | None = None) -> None:
+    """Serve until stopped; on ``listener`` (a socket inherited from the supervisor of several
+    worker processes) or on the configured host and port."""
     settings = service.settings
     budget = request_budget(settings.memory_limit)
     log.info("memory limit %s: request data %s, bodies up to %d bytes",
@@ -84,4 +87,5 @@ def run(service: Service) -> None:
         else None,
         timeout_keep_alive=75,  # longer than typical gateway idle timeouts: no reset races
     )
-    DrainingServer(config, service, settings.drain_seconds).run()
+    DrainingServer(config, service, settings.drain_seconds).run(
+        sockets=[listener] if listener is not None else None)

@@ -4,7 +4,9 @@
 ThreadPoolExecutor (bounded, so a slow model cannot starve the event loop that answers health
 probes and metrics); S3 transfers run on the loop's default executor so they do not take model slots.
 With examples, ``Service.warm_up`` runs the first one through the same path before readiness
-turns true.
+turns true. With batching on, concurrent requests reach the function together (``batching.py``);
+with several worker processes, each has its own ``Service`` and readiness is the pod's: every
+worker must be ready (``workers.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Callable, Sequence
 
 from mlcc_runtime import contract as contract_mod
 from mlcc_runtime import identity, jsonio, wire
+from mlcc_runtime.batching import Batcher, batch_key
 from mlcc_runtime.config import ServeSettings
 from mlcc_runtime.errors import ApiError, invalid
 from mlcc_runtime.examples import Example
@@ -24,13 +27,14 @@ from mlcc_runtime.metrics import Metrics
 from mlcc_runtime.model_slot import ModelSlot
 from mlcc_runtime.request import InferenceRequest
 from mlcc_runtime.tensors import normalize_output
+from mlcc_runtime.workers import WorkerState
 
 log = logging.getLogger("mlcc_runtime")
 
 
 class Service:
     def __init__(self, settings: ServeSettings, function: Callable[..., Any],
-                 examples: Sequence[Example] = ()) -> None:
+                 examples: Sequence[Example] = (), worker: WorkerState | None = None) -> None:
         self.settings = settings
         self.function = function
         self.contract = contract_mod.of(function)
@@ -43,7 +47,12 @@ class Service:
         self.slot = ModelSlot(function, settings.model_key)
         self.metrics = Metrics()
         self.executor: ThreadPoolExecutor | None = None
-        self.draining = False
+        self.worker = worker  # this process's slot among several worker processes, if any
+        self._draining = False
+        self.batcher: Batcher | None = None
+        if settings.max_batch_size > 1:
+            self.batcher = Batcher(settings.max_batch_size, settings.max_batch_latency_ms / 1000,
+                                   self._call, self.metrics.batch_rows.observe)
         self.exchange = None
         # Functions declaring a FILE output get a request folder even without FILE inputs.
         self.may_write_files = any("FILE" in f.datatypes for f in self.contract.outputs.values())
@@ -55,7 +64,7 @@ class Service:
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.executor = ThreadPoolExecutor(max_workers=self.settings.workers,
+        self.executor = ThreadPoolExecutor(max_workers=self.settings.threads,
                                            thread_name_prefix="mlcc-inference")
         if self.exchange is not None:
             self.exchange.prepare()
@@ -67,11 +76,41 @@ class Service:
             self.executor = None
 
     @property
+    def draining(self) -> bool:
+        return self._draining
+
+    @draining.setter
+    def draining(self, value: bool) -> None:
+        self._draining = value
+        self._publish()
+
+    def _publish(self) -> None:
+        """Tell the other worker processes how this one stands (readiness is the pod's)."""
+        if self.worker is None:
+            return
+        if self._draining:
+            self.worker.set(WorkerState.DRAINING)
+        elif self.executor is None:
+            self.worker.set(WorkerState.STARTING)
+        elif self.warm:
+            self.worker.set(WorkerState.READY)
+        elif self.warm_up_error is not None:
+            self.worker.set(WorkerState.FAILED)
+        else:
+            self.worker.set(WorkerState.WARMING)
+
+    @property
     def ready(self) -> bool:
-        return self.executor is not None and not self.draining and self.warm
+        own = self.executor is not None and not self._draining and self.warm
+        # With several workers, the one that answers speaks for all: a worker still warming up
+        # or whose warm-up failed must not hide behind a ready one.
+        return own and (self.worker is None or self.worker.all_ready())
 
     def not_ready_reason(self) -> str:
-        if self.draining:
+        if self.worker is not None and self.executor is not None and not self._draining \
+                and self.warm:
+            return self.worker.reason() or "starting"
+        if self._draining:
             return "shutting down"
         if self.executor is None:
             return "starting"
@@ -111,6 +150,7 @@ class Service:
             reason = exc.message if isinstance(exc, ApiError) else f"{type(exc).__name__}: {exc}"
             cause = (exc.__cause__ or exc.__context__) if isinstance(exc, ApiError) else exc
             self.warm_up_error = reason
+            self._publish()
             log.error("warm-up with example %r failed, readiness stays false: %s", example.name,
                       reason, exc_info=cause)
             return
@@ -119,6 +159,7 @@ class Service:
             await asyncio.get_running_loop().run_in_executor(None, self.exchange.delete_quietly,
                                                              keys)
         self.warm = True
+        self._publish()
         log.info("warm-up with example %r passed in %.2f s: ready", example.name,
                  time.perf_counter() - started)
 
@@ -161,7 +202,7 @@ class Service:
             if file_inputs:
                 raise invalid("this service has no file box configured; FILE inputs are not "
                               "accepted")
-            outputs = await self._call(request, warm_up=warm_up)
+            outputs = await self._run(request, warm_up)
             if any(o["datatype"] == "FILE" for o in outputs):
                 raise ApiError(500, "inference function returned a FILE output but no file box "
                                     "is configured (--files-bucket)")
@@ -169,7 +210,7 @@ class Service:
         loop = asyncio.get_running_loop()
         if not file_inputs and not self.may_write_files:
             self.check_identity(user_header, header)  # before the function: it may write files
-            outputs = await self._call(request, warm_up=warm_up)
+            outputs = await self._run(request, warm_up)
             if not any(o["datatype"] == "FILE" for o in outputs):
                 return outputs  # the fast path: no folder, no S3
             try:
@@ -196,6 +237,16 @@ class Service:
                 abandoned[0].add_done_callback(lambda _: exchange.remove(folder))
             else:
                 await loop.run_in_executor(None, exchange.remove, folder)
+
+    async def _run(self, request: InferenceRequest, warm_up: bool) -> list[dict]:
+        """The function's answer to a request without FILE exchange: batched with others when
+        batching is on and the request can be (not the warm-up: it loads the model alone)."""
+        batcher = self.batcher
+        if batcher is not None and not warm_up:
+            keyed = batch_key(request)
+            if keyed is not None:
+                return await batcher.infer(request, keyed[0], keyed[1])
+        return await self._call(request, warm_up=warm_up)
 
     async def _call(self, request: InferenceRequest, abandoned: list[Any] | None = None,
                     warm_up: bool = False) -> list[dict]:

@@ -50,13 +50,13 @@ def test_compiler_bench_quick(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("taskset") is None, reason="taskset (util-linux) is not installed")
 def test_runtime_bench_quick(tmp_path: Path) -> None:
     out = tmp_path / "runtime.json"
-    servers = "mlcc-runtime,mlcc-runtime-identity"
+    servers = "mlcc-runtime,mlcc-runtime-batched,mlcc-runtime-identity"
     if (ROOT / "bench/.work/venv-starlette/bin/python").exists():
         servers += ",starlette-echo"
     subprocess.run(
         [sys.executable, str(ROOT / "bench/runtime/run.py"), "--quick", "--servers", servers,
          "--runs", "1", "--seconds", "1", "--conns", "1,8", "--out", str(out)],
-        cwd=ROOT, check=True, timeout=90, capture_output=True,
+        cwd=ROOT, check=True, timeout=120, capture_output=True,
     )
     res = json.loads(out.read_text())
     assert {"machine", "config", "servers", "targets"} <= res.keys()
@@ -69,4 +69,10 @@ def test_runtime_bench_quick(tmp_path: Path) -> None:
             for key in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_req"):
                 assert _num(row[key]["median"])
     assert res["servers"]["mlcc-runtime-identity"]["ok"], res["servers"]["mlcc-runtime-identity"].get("error")
-    assert {"predict_p50_c1_ms", "identity_p50_c1_ms"} <= res["targets"].keys()
+    batched = res["servers"]["mlcc-runtime-batched"]
+    assert batched["ok"], batched.get("error")
+    assert set(batched["targets"]["v2-infer"]) == {"8"}  # no c=1 for a batching server
+    assert batched["targets"]["v2-infer"]["8"]["errors"] == 0
+    assert {"iris_v2_p50_c1_ms", "iris_predict_p50_c1_ms", "identity_throughput_vs_starlette_echo_c32",
+            "batched_throughput_vs_best_peer_c32", "unbatched_throughput_vs_best_peer_c32"} \
+        <= res["targets"].keys()

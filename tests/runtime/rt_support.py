@@ -94,7 +94,7 @@ def serve_process(env: dict[str, str], python: str = sys.executable,
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("MLCC_")}
     full_env.update({"MLCC_HOST": "127.0.0.1", "MLCC_PORT": str(port), "MLCC_LOG_FORMAT": "json",
-                     "MLCC_DRAIN_SECONDS": "0"})
+                     "MLCC_DRAIN_SECONDS": "0", "MLCC_WORKERS": "1"})  # not sized by the cgroup
     full_env.update(env)
     if extra_path is not None:
         full_env["PYTHONPATH"] = extra_path

@@ -46,7 +46,7 @@ def test_model_key_comes_from_configuration_and_model_is_reused(client_for) -> N
 
 
 def test_concurrent_first_requests_load_the_model_once(client_for) -> None:
-    c = client_for(echo_fn.slow, workers=8)
+    c = client_for(echo_fn.slow, threads=8)
     before = echo_fn.SLOW_LOADS["count"]
     results: list[int] = []
 
@@ -63,7 +63,7 @@ def test_concurrent_first_requests_load_the_model_once(client_for) -> None:
 
 
 def test_health_stays_responsive_while_the_function_is_busy(client_for) -> None:
-    c = client_for(echo_fn.slow, workers=1)
+    c = client_for(echo_fn.slow, threads=1)
     c.post("/predict", json={"inputs": []})  # load the model first
     busy = threading.Thread(target=c.post, args=("/predict",),
                             kwargs={"json": {"parameters": [{"name": "seconds", "value": 1.0}],
