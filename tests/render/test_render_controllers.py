@@ -26,7 +26,7 @@ from rendertools import OVERLAYS, REPO, SYNC_WAVE, VARIANTS, Tree, containers, e
 
 IRIS, TEXTSTATS, OIDC_NS = "pu-alice-pa-iris", "pu-bob-pa-textstats", "pu-carol-pa-oidc"
 CUSTOM_GROUPS = ("argoproj.io", "objectbucket.io", "external-secrets.io", "gateway.networking.k8s.io",
-                 "gateway.envoyproxy.io", "bitnami.com")
+                 "gateway.envoyproxy.io", "bitnami.com", "keda.sh", "http.keda.sh", "monitoring.coreos.com")
 DEV = yaml.safe_load((OVERLAYS / "dev" / "environment.yaml").read_text())["spec"]
 
 

@@ -2,7 +2,8 @@
 
 An environment says how modules become objects on one cluster: the domain, the
 route style, the storage provider, registries, the runtime image and how it is
-injected, the secret store, replica and resource policy. With no overlays the
+injected, the secret store, replica and resource policy, the autoscaler, the GPU
+nodes and how metrics are scraped. With no overlays the
 built-in default applies. Environment files are checked like modules.
 """
 
