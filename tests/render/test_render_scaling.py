@@ -459,3 +459,18 @@ def test_scaling_is_consistent(scaling: dict, says: str) -> None:
 
     with pytest.raises(ValidationError, match=says):
         Scaling.model_validate(scaling)
+
+
+def test_body_cap_is_one_worker_s_share_as_the_runtime_counts(scaled: Tree) -> None:
+    """The runtime gives each of MLCC_WORKERS processes its share of the memory limit and derives
+    its body cap from that share; the rendered cap and the route's must be that share's too."""
+    from mlcc_runtime.memory import max_body_for
+
+    from mlcc.model.quantity import parse_quantity
+
+    (config,) = [c["data"] for c in scaled.of_kind("ConfigMap", "hpa", IRIS)
+                 if c["metadata"]["name"].startswith("iris-mlcmp-runtime-")]
+    share = int(parse_quantity("2Gi")) // 2  # memory 2Gi, cpu "2": 2 workers
+    assert int(config["MLCC_MAX_BODY_BYTES"]) == max_body_for(share) < max_body_for(int(parse_quantity("2Gi")))
+    route = scaled.get("hpa", IRIS, "Ingress", "iris-api")["metadata"]["annotations"]
+    assert route["nginx.ingress.kubernetes.io/proxy-body-size"] == config["MLCC_MAX_BODY_BYTES"]

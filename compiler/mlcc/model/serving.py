@@ -107,13 +107,16 @@ MIN_BUDGET = 16 * MiB
 MIN_MAX_BODY, DEFAULT_MAX_BODY = 1 * MiB, 64 * MiB
 
 
-def max_body_bytes(component: MLComponent, memory_limit: str) -> int:
+def max_body_bytes(component: MLComponent, memory_limit: str, workers: int = 1) -> int:
     """MLCC_MAX_BODY_BYTES: `serving.maxBodyBytes`, else derived from the container's memory
-    limit as the runtime derives it, so the route's body cap and the runtime's agree."""
+    limit as the runtime derives it, so the route's body cap and the runtime's agree. With
+    several worker processes each counts with its share of the limit (the runtime divides it by
+    MLCC_WORKERS), so the cap is the one share's."""
     given = component.spec.ml_service.inference.serving.max_body_bytes
     if given is not None:
         return int(parse_quantity(given))
-    budget = max(MIN_BUDGET, (int(parse_quantity(memory_limit)) - BASELINE_BYTES) // 2)
+    share = int(parse_quantity(memory_limit)) // max(1, workers)
+    budget = max(MIN_BUDGET, (share - BASELINE_BYTES) // 2)
     return max(MIN_MAX_BODY, min(DEFAULT_MAX_BODY, budget // DECODE_RATIO))
 
 

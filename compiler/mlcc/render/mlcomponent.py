@@ -106,7 +106,7 @@ def _runtime_config(module: Module, component: Resource[MLComponent], env: Envir
         "MLCC_USER_HEADER": user_header(module, component, env) or "none",
         "MLCC_INFERENCE_TIMEOUT": str(inference.serving.timeout_seconds),
         "MLCC_INFERENCE_THREADS": str(inference.serving.threads),
-        "MLCC_MAX_BODY_BYTES": str(max_body_bytes(component.obj, memory_limit(component.obj, env))),
+        "MLCC_MAX_BODY_BYTES": str(max_body_bytes(component.obj, memory_limit(component.obj, env), workers(component.obj, env))),
         # Worker processes sharing the port, one per whole CPU of the limit unless `serving.workers`.
         "MLCC_WORKERS": str(workers(component.obj, env)),
     }

@@ -8,7 +8,7 @@ from mlcc.frontend.manifests import Resource
 from mlcc.frontend.module import Module
 from mlcc.model import APIComponent
 from mlcc.render import fileapi, mlcomponent, namespace, secrets
-from mlcc.model.serving import max_body_bytes, route_timeout
+from mlcc.model.serving import max_body_bytes, route_timeout, workers
 from mlcc.render.providers.autoscaling.contract import ScalingError
 from mlcc.render.providers.routes.contract import RouteError, Target
 from mlcc.render.providers.storage.contract import StorageError
@@ -69,7 +69,7 @@ def _target(module: Module, api: Resource[APIComponent], env: Environment, provi
     component = module.mlcomponent(spec.ml_component.name)  # type: ignore[union-attr]
     # The proxy waits as long as the runtime lets the function run (and a little more), and takes
     # the bodies the runtime takes.
-    body = max_body_bytes(component.obj, mlcomponent.memory_limit(component.obj, env))
+    body = max_body_bytes(component.obj, mlcomponent.memory_limit(component.obj, env), workers(component.obj, env))
     external = f"/{namespace}/{spec.route_path}"
     entry = providers.autoscaling.entry(mlcomponent.scale_target(module, component, env))
     if entry is not None:
