@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 
 from starlette.applications import Starlette
@@ -15,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mlcc_runtime import __version__, datatypes, identity, openapi, v2, wire
+from mlcc_runtime import __version__, boundedjson, datatypes, identity, openapi, v2, wire
 from mlcc_runtime.body import read_capped
 from mlcc_runtime.errors import ApiError
-from mlcc_runtime.memory import Budget, Reservation, request_budget
+from mlcc_runtime.memory import DECODE_RATIO, Budget, Reservation, request_budget
 from mlcc_runtime.metrics import ERROR_KINDS
 from mlcc_runtime.responses import error_response, json_response, raw_json
 from mlcc_runtime.service import Service
@@ -34,6 +35,21 @@ LARGE_BODY = 1024 * 1024
 # Large decodes keep a core busy each: at most this many at once (their memory is charged to the
 # request budget, see memory.py).
 LARGE_DECODES = 2
+# How long a request waits for the memory it needs while other requests hold it (then 503).
+MEMORY_WAIT = 10.0
+
+
+def _need(declared: str | None, limit: int) -> int:
+    """The memory a request of ``declared`` Content-Length needs at most if made of numbers: the
+    decoded values and the body (with its buffer). 0 when unknown or refused anyway."""
+    try:
+        size = int(declared) if declared else 0
+    except ValueError:
+        return 0  # read_capped answers 400
+    if size <= 0 or size > limit:
+        return 0  # nothing to read, or 413 before reading
+    ratio = boundedjson.SMALL_RATIO if size <= boundedjson.SMALL else DECODE_RATIO
+    return size * (ratio + 2)
 
 
 def _instrumented(service: Service, endpoint: str, handler: Handler) -> Handler:
@@ -102,13 +118,17 @@ def create_app(service: Service) -> Starlette:
     openapi_body = json_response(openapi.document(
         service.contract, model_name, list(zip(service.examples, service.example_requests)))).body
     large_decodes = asyncio.Semaphore(LARGE_DECODES)
+    # Their own threads, not the loop's default executor: every thread that allocates gets its
+    # own malloc arena, and memory one arena freed is not reused by another. Few threads, few
+    # arenas: a decode reuses what the previous one gave back.
+    decoders = ThreadPoolExecutor(LARGE_DECODES, thread_name_prefix="mlcc-decode")
     budget = Budget(request_budget(settings.memory_limit))
 
     async def decoded(decode: Callable[..., T], body: bytes | bytearray, *args: Any) -> T:
         if len(body) <= LARGE_BODY:
             return decode(body, *args)
         async with large_decodes:
-            return await asyncio.get_running_loop().run_in_executor(None, decode, body, *args)
+            return await asyncio.get_running_loop().run_in_executor(decoders, decode, body, *args)
 
     def check_model(request: Request) -> None:
         params = request.path_params
@@ -119,6 +139,15 @@ def create_app(service: Service) -> Starlette:
         if version is not None and version != MODEL_VERSION:
             raise ApiError(404, f"unknown version {version!r} of model {model_name!r}; "
                                 f"available: [{MODEL_VERSION!r}]")
+
+    async def admitted_body(request: Request, held: Reservation) -> bytes | bytearray:
+        """The body, read once the request's memory is admitted (see memory.Reservation)."""
+        declared = request.headers.get("content-length")
+        await held.admit(_need(declared, limit), MEMORY_WAIT)
+        body = await read_capped(request, limit, held.charge)
+        if declared is None and len(body) > boundedjson.SMALL:  # chunked: known only now
+            await held.admit(len(body) * DECODE_RATIO, MEMORY_WAIT)
+        return body
 
     def caller_header(request: Request) -> str | None:
         """The identity header's value; 400 when it comes more than once (a proxy in front
@@ -132,9 +161,10 @@ def create_app(service: Service) -> Starlette:
         caller = caller_header(request)
         # The body and the decoded request are charged to the budget until the answer is made.
         with Reservation(budget) as held:
-            body = await read_capped(request, limit, held.charge)
+            body = await admitted_body(request, held)
             infer_request = await decoded(wire.decode, body, service.contract, held.charge)
             del body  # the function runs with the decoded values only
+            held.settle()
             outputs = await service.infer(infer_request, caller)
             return raw_json(wire.encode(outputs))
 
@@ -142,11 +172,12 @@ def create_app(service: Service) -> Starlette:
         check_model(request)
         caller = caller_header(request)
         with Reservation(budget) as held:
-            body = await read_capped(request, limit, held.charge)
+            body = await admitted_body(request, held)
             infer_request, options = await decoded(v2.decode, body,
                                                    request.headers.get(v2.HEADER_LENGTH),
                                                    service.contract, held.charge)
             del body
+            held.settle()
             outputs = await service.infer(infer_request, caller)
             content, header_length = v2.encode(outputs, model_name,
                                                request.path_params.get("version"), options)

@@ -10,6 +10,7 @@ takes the pod past its limit.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -79,12 +80,14 @@ def max_body_for(memory_limit: int | None) -> int:
 
 
 class Budget:
-    """The shared pool; thread-safe (large bodies are decoded on worker threads)."""
+    """The shared pool. ``take`` is thread-safe (large bodies are decoded on worker threads);
+    ``give`` and ``wait`` run on the event loop."""
 
     def __init__(self, size: int | None) -> None:
         self.size = size
         self.used = 0
         self._lock = threading.Lock()
+        self._waiters: list[asyncio.Future[None]] = []
 
     def take(self, n: int) -> bool:
         with self._lock:
@@ -96,32 +99,90 @@ class Budget:
     def give(self, n: int) -> None:
         with self._lock:
             self.used -= n
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:  # each tries again
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait_take(self, n: int, seconds: float) -> bool:
+        """Take ``n`` once it is free, waiting at most ``seconds``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not self.take(n):
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            waiter = loop.create_future()
+            self._waiters.append(waiter)
+            try:
+                await asyncio.wait_for(waiter, left)
+            except TimeoutError:
+                return self.take(n)
+        return True
 
 
 class Reservation:
-    """What one request holds of the budget, given back by ``release`` when it is answered."""
+    """What one request holds of the budget, given back by ``release`` when it is answered.
+
+    ``admit`` takes, before the body is read, what the request will need at most if it is made
+    of numbers (``DECODE_RATIO`` times its Content-Length, or the whole budget if that is less),
+    waiting while other requests hold it: two large requests cannot each take half of the
+    budget and both fail. Charges draw on that credit first; what is left of it goes back after
+    decoding (``settle``). A charge past the credit (strings, objects) takes from the budget.
+    """
 
     def __init__(self, budget: Budget) -> None:
         self.budget = budget
         self.held = 0
+        self.credit = 0
+
+    async def admit(self, n: int, seconds: float) -> None:
+        size = self.budget.size
+        if size is None or n <= 0:
+            return
+        n = min(n, size)
+        if not await self.budget.wait_take(n, seconds):
+            raise _busy()
+        self.held += n
+        self.credit += n
 
     def charge(self, n: int) -> None:
+        if self.budget.size is None:
+            return  # no limit: nothing to count
+        if self.credit:
+            used = min(self.credit, n)
+            self.credit -= used
+            n -= used
+            if not n:
+                return
         size = self.budget.size
         if size is not None and self.held + n > size:
             raise ApiError(413, f"request needs more than the {size // MiB} MiB of memory this "
                                 "service has for request data (set by its memory limit); "
                                 "send fewer or longer values, or split the request")
         if not self.budget.take(n):
-            raise ApiError(503, "the memory for request data is held by other requests; "
-                                "retry shortly", headers={"Retry-After": "1"})
+            raise _busy()
         self.held += n
 
+    def settle(self) -> None:
+        """Give back the credit the decode did not use."""
+        if self.credit:
+            credit, self.credit = self.credit, 0
+            self.held -= credit
+            self.budget.give(credit)
+
     def release(self) -> None:
-        self.budget.give(self.held)
-        self.held = 0
+        held, self.held, self.credit = self.held, 0, 0
+        if held:
+            self.budget.give(held)
 
     def __enter__(self) -> Reservation:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _busy() -> ApiError:
+    return ApiError(503, "the memory for request data is held by other requests; retry shortly",
+                    headers={"Retry-After": "1"})

@@ -72,11 +72,16 @@ def _post(base: str, body: bytes) -> int:
         conn.close()
 
 
+PEAKS: list[int] = []  # absolute peak RSS of the process under test, per request
+
+
 def _peak_growth(proc: Any, base: str, body: bytes) -> tuple[int, int]:
     _post(base, b'{"inputs":[{"name":"x","datatype":"FP64","shape":[1],"data":[1]}]}')
     before = _reset_peak(proc.pid)
     status = _post(base, body)
-    return status, _status_kb(proc.pid, "VmHWM") - before
+    peak = _status_kb(proc.pid, "VmHWM")
+    PEAKS.append(peak)
+    return status, peak - before
 
 
 # Peak RSS growth per body byte, bound (measured before the change: 14.0x, 16.0x, 31.4x).
@@ -110,7 +115,7 @@ def test_no_request_takes_the_process_past_its_memory_limit() -> None:
             assert status in (200, 413), (kind, status)
             assert growth < budget + margin, \
                 f"{kind}: peak RSS grew {growth / MiB:.0f} MiB, budget {budget / MiB:.0f} MiB"
-        # Several at once: the budget is shared, so the others wait their turn (503).
+        # Several at once: the budget is shared, so they wait their turn (503 past 10 s).
         body = _body("short", 5 * MiB)
         _post(base, b'{"inputs":[{"name":"x","datatype":"FP64","shape":[1],"data":[1]}]}')
         before = _reset_peak(proc.pid)
@@ -121,10 +126,14 @@ def test_no_request_takes_the_process_past_its_memory_limit() -> None:
             t.start()
         for t in threads:
             t.join()
-        growth = _status_kb(proc.pid, "VmHWM") - before
+        peak = _status_kb(proc.pid, "VmHWM")
+        growth = peak - before
         FIGURES["6x5MiB_concurrent"] = (sorted(statuses), round(growth / MiB, 1))
+        # Admitted one after the other (each waits for the memory it may need), not all at once.
         assert set(statuses) <= {200, 503} and 200 in statuses, statuses
         assert growth < budget + margin, f"6 concurrent requests grew {growth / MiB:.0f} MiB"
+        FIGURES["peak_rss_MiB"] = round(max(PEAKS + [peak]) / MiB, 1)
+        assert max(PEAKS + [peak]) < limit, "the process went past its memory limit"
 
 
 @pytest.mark.parametrize(("limit", "expected"), [
@@ -183,3 +192,42 @@ def test_the_memory_limit_is_read_from_the_cgroup(tmp_path) -> None:
 
 def test_zz_report_figures() -> None:
     print("\nrequest memory:", FIGURES)
+
+
+def test_a_reservation_waits_for_its_credit_and_gives_back_what_it_did_not_use() -> None:
+    import asyncio
+
+    from mlcc_runtime.errors import ApiError
+
+    async def scenario() -> None:
+        budget = memory.Budget(100)
+        first = memory.Reservation(budget)
+        await first.admit(80, 1.0)
+        first.charge(30)  # drawn on the credit
+        assert budget.used == 80 and first.held == 80
+        second = memory.Reservation(budget)
+        waiting = asyncio.ensure_future(second.admit(60, 5.0))
+        await asyncio.sleep(0.05)
+        assert not waiting.done()  # 80 + 60 > 100: it waits, it does not fail half-way
+        first.settle()  # the 50 the decode did not use
+        await asyncio.wait_for(waiting, 1.0)
+        assert budget.used == 90 and (first.held, second.held) == (30, 60)
+        third = memory.Reservation(budget)
+        try:
+            await third.admit(20, 0.1)
+        except ApiError as exc:
+            assert exc.status == 503 and exc.headers == {"Retry-After": "1"}
+        else:
+            raise AssertionError("admitted past the budget")
+        second.charge(60)  # its credit
+        try:
+            second.charge(60)  # 120 > 100, the whole budget: it could never fit
+        except ApiError as exc:
+            assert exc.status == 413
+        else:
+            raise AssertionError("charged past the budget")
+        first.release()
+        second.release()
+        assert budget.used == 0
+
+    asyncio.run(scenario())
