@@ -13,14 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from stat import S_ISDIR, S_ISREG
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from typing import Any
 
+from mlcc.build.result import ModuleOutput
 from mlcc.diagnostics import Diagnostic, Location, Severity
 from mlcc.model.environment import Environment
-from mlcc.build.result import ModuleOutput
 
 CACHE_DIR = Path(".mlcc-cache")
 FORMAT = 4

@@ -21,8 +21,8 @@ from mlcc.render import argocd
 from mlcc.render.module import render_module
 from mlcc.rules import run as run_rules
 from mlcc.rules import without_ignored
-from mlcc.rules.ignores import ignored
 from mlcc.rules.context import LintContext, lint_context
+from mlcc.rules.ignores import ignored
 
 
 class PipelineError(Exception):

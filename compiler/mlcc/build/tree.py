@@ -17,16 +17,14 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from mlcc.frontend import loader
 from mlcc.build.cache import BuildCache, Snapshot, snapshot_inputs
 from mlcc.build.pipeline import Environments
-from mlcc.diagnostics import Diagnostic, has_errors
-from mlcc.model.environment import Environment
-from mlcc.diagnostics import unique
 from mlcc.build.result import ModuleOutput
 from mlcc.build.writer import OutputPlan
+from mlcc.diagnostics import Diagnostic, has_errors, unique
+from mlcc.frontend import loader
+from mlcc.model.environment import Environment
 from mlcc.rules import without_ignored
-from mlcc.rules.context import LintContext
 from mlcc.syntax.yamlio import dump_yaml
 
 # Below this many modules to build, worker start-up costs more than it saves.

@@ -29,9 +29,9 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.tools.dry_run import ClusterError, as_diagnostic, connect, dry_run
     from mlcc.diagnostics import has_errors
     from mlcc.diagnostics.formats.text import format_diagnostics
+    from mlcc.tools.dry_run import ClusterError, as_diagnostic, connect, dry_run
 
     if args.dry_run != "server":
         given = "no --dry-run" if args.dry_run is None else f"--dry-run={args.dry_run}"

@@ -22,12 +22,12 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mlcc.build.tree import build, record
     from mlcc.build.cache import BuildCache
-    from mlcc.diagnostics import has_errors
-    from mlcc.diagnostics.formats.text import format_diagnostics
+    from mlcc.build.tree import build, record
     from mlcc.build.writer import OutputError, stale_files, write_tree
     from mlcc.cli.progress import Progress
+    from mlcc.diagnostics import has_errors
+    from mlcc.diagnostics.formats.text import format_diagnostics
 
     environments = select_environments(args)
     # The cache knows the module folders, not a code checkout elsewhere: with --code, build all.
@@ -78,8 +78,8 @@ def _others_removed(args: argparse.Namespace, result) -> list[str]:
 
     The built modules' own old folders (a namespace renamed) may go: their source maps name them.
     """
-    from mlcc.frontend.loader import is_modules_root
     from mlcc.build.writer import built_from
+    from mlcc.frontend.loader import is_modules_root
 
     if all(is_modules_root(path) for path in paths(args)):
         return []  # every module is here: what is gone was deleted, and its output goes too

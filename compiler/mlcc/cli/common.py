@@ -65,7 +65,8 @@ def paths(args: argparse.Namespace) -> list[Path]:
 def select_environments(args: argparse.Namespace, names: list[str] | None = None, first: bool = False):
     """The environments asked for (`names`, else `--env`) of the overlays in use, their problems and
     lint context; with `first`, only the first of them."""
-    from mlcc.build.pipeline import PipelineError, select_environments as select
+    from mlcc.build.pipeline import PipelineError
+    from mlcc.build.pipeline import select_environments as select
     from mlcc.frontend.environments import overlays_dir
 
     try:

@@ -26,9 +26,9 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mlcc.build.pipeline import PipelineError
-    from mlcc.tools.diff.revisions import GitError, render_both
     from mlcc.diagnostics.formats.text import format_diagnostics
     from mlcc.tools.diff.compare import compare, format_markdown, format_text
+    from mlcc.tools.diff.revisions import GitError, render_both
 
     try:
         sides = render_both(paths(args), args.overlays, args.env, args.base)

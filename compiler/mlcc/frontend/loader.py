@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mlcc.syntax.fastyaml import load_documents
 from mlcc.diagnostics import Diagnostic, Location
+from mlcc.syntax.fastyaml import load_documents
 from mlcc.syntax.source import Document, SourceFile
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ValidationError
 
 from mlcc import API_VERSION
 from mlcc.diagnostics import Diagnostic
+from mlcc.diagnostics.suggest import did_you_mean
 from mlcc.model import KINDS
 from mlcc.syntax.source import Document, to_plain
-from mlcc.diagnostics.suggest import did_you_mean
 
 T = TypeVar("T", bound=BaseModel)
 

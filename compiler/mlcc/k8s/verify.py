@@ -16,8 +16,8 @@ from importlib import resources
 from typing import Any
 
 from mlcc.diagnostics import Diagnostic
-from mlcc.k8s.pss import pod_spec_of, violations
 from mlcc.k8s.objects import Emitted
+from mlcc.k8s.pss import pod_spec_of, violations
 
 KUBERNETES_VERSION = "1.31.0"
 # kubernetes-validate's strict (no unknown fields) schemas of that version.

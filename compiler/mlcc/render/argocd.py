@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from mlcc.diagnostics import Location
+from mlcc.k8s.objects import Emitted, Wave, bounded, label_value
 from mlcc.model.environment import Environment
 from mlcc.render.namespace import PSS
-from mlcc.k8s.objects import Emitted, Wave, bounded, label_value
 
 
 def application_name(env: Environment, namespace: str) -> str:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from mlcc.model.environment import Environment
 from mlcc.frontend.manifests import Resource
-from mlcc.model import APIComponent
 from mlcc.frontend.module import Module
-from mlcc.render.mlcomponent import identity_header, resources
-from mlcc.render import workload
 from mlcc.k8s.objects import Emitted, Wave, bounded, selector
+from mlcc.k8s.security import container_security_context
+from mlcc.model import APIComponent
+from mlcc.model.environment import Environment
+from mlcc.render import workload
+from mlcc.render.mlcomponent import identity_header, resources
 from mlcc.render.providers.monitoring import MonitoringProvider
 from mlcc.render.providers.storage.contract import StorageProvider
-from mlcc.k8s.security import container_security_context
 
 COMPONENT = "file-api"
 PORT = 8080

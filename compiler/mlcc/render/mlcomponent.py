@@ -6,11 +6,13 @@ from __future__ import annotations
 import posixpath
 from decimal import Decimal
 
-from mlcc.model.environment import Environment
 from mlcc.frontend.manifests import Resource
-from mlcc.model import APIComponent, MLComponent
 from mlcc.frontend.module import Module
+from mlcc.k8s.objects import Emitted, Wave, bounded, content_hash, meta, selector
+from mlcc.k8s.security import container_security_context
+from mlcc.model import APIComponent, MLComponent
 from mlcc.model.container import SCRATCH
+from mlcc.model.environment import Environment
 from mlcc.model.quantity import format_bytes, parse_quantity
 from mlcc.model.serving import (
     fixed_replicas,
@@ -23,11 +25,9 @@ from mlcc.model.serving import (
 )
 from mlcc.model.serving import scale_target as scale_target_value
 from mlcc.render import examples, workload
-from mlcc.k8s.objects import Emitted, Wave, bounded, content_hash, meta, selector
 from mlcc.render.providers import Providers
 from mlcc.render.providers.autoscaling.contract import ScaleTarget
 from mlcc.render.providers.storage.contract import StorageProvider
-from mlcc.k8s.security import container_security_context
 
 COMPONENT = "inference"
 # Behind basic auth the gateway has checked the password; the runtime reads the user name from it.

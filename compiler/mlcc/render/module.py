@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from mlcc.diagnostics import Diagnostic, Location
-from mlcc.model.environment import Environment
 from mlcc.frontend.manifests import Resource
 from mlcc.frontend.module import Module
+from mlcc.k8s.objects import Emitted
 from mlcc.model import APIComponent
-from mlcc.render import fileapi, mlcomponent, namespace, secrets
+from mlcc.model.environment import Environment
 from mlcc.model.serving import max_body_bytes, route_timeout, workers
+from mlcc.render import fileapi, mlcomponent, namespace, secrets
+from mlcc.render.providers import Providers, providers_for
 from mlcc.render.providers.autoscaling.contract import ScalingError
 from mlcc.render.providers.routes.contract import RouteError, Target
 from mlcc.render.providers.storage.contract import StorageError
-from mlcc.k8s.objects import Emitted
-from mlcc.render.providers import Providers, providers_for
 
 WAVE = "argocd.argoproj.io/sync-wave"
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mlcc.model.environment import Environment
 from mlcc.frontend.module import Module
 from mlcc.k8s.objects import COMPONENT, Emitted, Wave, meta
+from mlcc.model.environment import Environment
 from mlcc.render.providers.base import Allow
 
 PSS = {

@@ -14,10 +14,10 @@ writes the same file under that key.
 from __future__ import annotations
 
 from mlcc.diagnostics import Diagnostic, Location
-from mlcc.k8s.references import created_secrets, referenced_secrets
-from mlcc.model.environment import NAMESPACE_PLACEHOLDER, Environment, SecretStore
 from mlcc.frontend.module import Module
 from mlcc.k8s.objects import Emitted, Wave, meta
+from mlcc.k8s.references import created_secrets, referenced_secrets
+from mlcc.model.environment import NAMESPACE_PLACEHOLDER, Environment, SecretStore
 from mlcc.render.providers.storage.contract import SharedCredentials
 
 # The key Envoy Gateway's SecurityPolicy basicAuth reads the htpasswd file from.

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mlcc.model.environment import Environment
 from mlcc.k8s.objects import meta, selector
-from mlcc.render.providers.base import WorkloadNeeds
 from mlcc.k8s.security import pod_security_context
+from mlcc.model.environment import Environment
+from mlcc.render.providers.base import WorkloadNeeds
 
 # What the kubelet gives a pod between SIGTERM and SIGKILL unless a workload needs longer
 # (Kubernetes' own default).

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlcc.diagnostics import Diagnostic
+from mlcc.diagnostics.suggest import did_you_mean
 from mlcc.frontend.module import Module
 from mlcc.rules.context import LintContext
-from mlcc.rules.declared import documents_of, declared
+from mlcc.rules.declared import declared, documents_of
 from mlcc.rules.paths import is_under
-from mlcc.diagnostics.suggest import did_you_mean
 
 
 def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlcc.diagnostics import Diagnostic
+from mlcc.diagnostics.suggest import did_you_mean
 from mlcc.frontend.manifests import Resource
-from mlcc.model import MLComponent
 from mlcc.frontend.module import Module
+from mlcc.model import MLComponent
 from mlcc.rules.context import LintContext
 from mlcc.rules.declared import declared
-from mlcc.diagnostics.suggest import did_you_mean
 
 
 def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:

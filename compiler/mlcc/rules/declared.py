@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlcc.model import KINDS
-from mlcc.frontend.module import Module
-from mlcc.syntax.source import Document
 from mlcc.diagnostics.suggest import closest
+from mlcc.frontend.module import Module
+from mlcc.model import KINDS
+from mlcc.syntax.source import Document
 
 
 def meant_kind(kind: Any) -> str | None:

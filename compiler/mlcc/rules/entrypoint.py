@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlcc.model.contract import Contract, ContractProblem, read_contract
 from mlcc.diagnostics import Diagnostic, Location
-from mlcc.frontend.manifests import Resource
-from mlcc.model import MLComponent
-from mlcc.frontend.module import Module
-from mlcc.rules.context import LintContext
 from mlcc.diagnostics.suggest import did_you_mean
+from mlcc.frontend.manifests import Resource
+from mlcc.frontend.module import Module
+from mlcc.model import MLComponent
+from mlcc.model.contract import Contract, ContractProblem, read_contract
+from mlcc.rules.context import LintContext
 
 ARGUMENTS = ("parameters", "inputs", "output_fields", "model_key", "model")
 _ENTRY = ("spec", "mlService", "inference", "entryPoint")

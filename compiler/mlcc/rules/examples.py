@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mlcc.diagnostics import Diagnostic
+from mlcc.diagnostics.suggest import did_you_mean
 from mlcc.frontend.module import MAX_ATTACHED_BYTES, Module
 from mlcc.model.examples import parse_examples
-from mlcc.diagnostics.suggest import did_you_mean
 from mlcc.rules.context import LintContext
 from mlcc.rules.entrypoint import inspect_entrypoint
 

@@ -10,7 +10,6 @@ from mlcc.frontend.manifests import Passthrough
 from mlcc.frontend.module import Module
 from mlcc.rules.context import LintContext
 
-
 # `<env>/argocd` holds the Applications; a module there would also share Argo CD's own namespace.
 RESERVED_NAMESPACES = frozenset({"argocd", "default", "kube-system", "kube-public", "kube-node-lease"})
 # An MLComponent names its Service, and Service names are DNS-1035 labels: a letter first.

@@ -9,8 +9,8 @@ from posixpath import normpath
 
 from mlcc.diagnostics import Diagnostic
 from mlcc.frontend.manifests import Resource
-from mlcc.model import MLComponent
 from mlcc.frontend.module import Module
+from mlcc.model import MLComponent
 from mlcc.rules.context import LintContext, ReservedPath
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlcc.diagnostics import Diagnostic
+from mlcc.diagnostics.suggest import did_you_mean
 from mlcc.frontend.module import Module
 from mlcc.rules.context import LintContext
-from mlcc.diagnostics.suggest import did_you_mean
 
 
 def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:

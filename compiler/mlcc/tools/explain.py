@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from mlcc.model.contract import TensorSpec
 from mlcc.frontend.module import Module
+from mlcc.model.contract import TensorSpec
 from mlcc.rules.entrypoint import inspect_entrypoint
 
 

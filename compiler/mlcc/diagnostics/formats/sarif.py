@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
 

@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from mlcc.model.environment import Autoscaling, Environment, Routes, Storage
-from mlcc.tools.local import storage
-from mlcc.model.examples import Example, parse_examples
-from mlcc.tools.local.gateway import Gateway, GatewayError, Route, routes_from_ingresses
-from mlcc.tools.local.kube import ObjectStore, command_of, container_env
 from mlcc.frontend.module import Module
 from mlcc.k8s.objects import Emitted
+from mlcc.model.environment import Autoscaling, Environment, Routes, Storage
+from mlcc.model.examples import Example, parse_examples
 from mlcc.render.providers.storage.obc import ObcProvider
+from mlcc.tools.local import storage
+from mlcc.tools.local.gateway import Gateway, GatewayError, Route, routes_from_ingresses
+from mlcc.tools.local.kube import ObjectStore, command_of, container_env
 
 READY_TIMEOUT = 60.0
 # Where the runtime says why it is not ready.

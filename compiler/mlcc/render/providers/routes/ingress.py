@@ -7,9 +7,9 @@ from dataclasses import replace
 from mlcc.frontend.manifests import Resource
 from mlcc.frontend.module import Module
 from mlcc.k8s.objects import Emitted, Wave, bounded, meta
+from mlcc.k8s.references import CERT_MANAGER_ISSUER
 from mlcc.model import APIComponent
 from mlcc.model.environment import Environment
-from mlcc.k8s.references import CERT_MANAGER_ISSUER
 from mlcc.render.providers.routes.contract import MAX_BODY, Target, oidc_endpoint
 
 

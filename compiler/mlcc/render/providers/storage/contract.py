@@ -17,7 +17,7 @@ from mlcc.frontend.manifests import Resource
 from mlcc.k8s.objects import Emitted
 from mlcc.model import DataBox
 from mlcc.model.environment import Environment, Storage
-from mlcc.render.providers.base import EnvVar, secret_env, value_env
+from mlcc.render.providers.base import EnvVar, value_env
 
 # The runtime's file API signs its URLs for this address instead of AWS_ENDPOINT_URL_S3.
 PUBLIC_ENDPOINT_VAR = "MLCC_S3_PUBLIC_ENDPOINT"
@@ -96,21 +96,6 @@ class StorageProvider(Protocol):
 
     def presigning_env(self) -> tuple[EnvVar, ...]:
         """What the file API needs to sign URLs outside clients can use (raises StorageError)."""
-
-
-def shared_bucket_access(endpoint: str, bucket: str, region: str, secret: str, prefix: str, bucket_var: str) -> BoxAccess:
-    """Access to a box kept under a prefix of a bucket the environment names."""
-    return BoxAccess(
-        env=(
-            value_env("AWS_ENDPOINT_URL_S3", endpoint),
-            secret_env("AWS_ACCESS_KEY_ID", secret, "AWS_ACCESS_KEY_ID"),
-            secret_env("AWS_SECRET_ACCESS_KEY", secret, "AWS_SECRET_ACCESS_KEY"),
-            value_env("AWS_REGION", region),
-            value_env(bucket_var, bucket),
-        ),
-        bucket_var=bucket_var,
-        prefix=prefix,
-    )
 
 
 def in_cluster_egress(storage: Storage) -> list[dict[str, Any]]:

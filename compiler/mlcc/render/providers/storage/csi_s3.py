@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlcc.model.environment import Environment
-from mlcc.render.providers.base import EnvVar
 from mlcc.frontend.manifests import Resource
-from mlcc.model import DataBox
 from mlcc.k8s.objects import Emitted, Wave, meta
-from mlcc.render.providers.storage.contract import (
-    BoxLocation,
-    BoxAccess,
-    SharedCredentials,
-    in_cluster_egress,
-    public_endpoint_env,
-    shared_bucket_access,
-)
-
+from mlcc.model import DataBox
+from mlcc.model.environment import Environment
+from mlcc.render.providers.storage.shared_bucket import SharedBucketProvider
 
 # The PV and its PVC are pre-bound both ways (PV claimRef by namespace and name, no uid; PVC
 # volumeName), so the pair binds to each other and nothing else. Once bound, the PV controller
@@ -40,17 +31,14 @@ def claim_name(box: str) -> str:
     return f"box-{box}"
 
 
-class CsiS3Provider:
+class CsiS3Provider(SharedBucketProvider):
     name = "csi-s3"
     can_mount = True
 
     def __init__(self, env: Environment) -> None:
-        self.env = env
         assert env.spec.storage.csi_s3 is not None  # the environment model guarantees it
-        self.config = env.spec.storage.csi_s3
-
-    def _prefix(self, box: Resource[DataBox]) -> str:
-        return f"{box.obj.metadata.namespace}/{box.name}"
+        super().__init__(env, env.spec.storage.csi_s3)
+        self.config = env.spec.storage.csi_s3  # the CSI fields besides the bucket's
 
     def objects(self, box: Resource[DataBox], module: str) -> list[Emitted]:
         c, namespace = self.config, box.obj.metadata.namespace
@@ -74,7 +62,7 @@ class CsiS3Provider:
                 "claimRef": {"namespace": namespace, "name": claim_name(box.name)},
                 "csi": {
                     "driver": c.driver,
-                    "volumeHandle": f"{c.bucket}/{self._prefix(box)}",
+                    "volumeHandle": f"{c.bucket}/{self.prefix(box)}",
                     "volumeAttributes": {"capacity": capacity, "mounter": c.mounter},
                     "controllerPublishSecretRef": dict(secret),
                     "nodePublishSecretRef": dict(secret),
@@ -98,25 +86,5 @@ class CsiS3Provider:
             Emitted(claim, source, Wave.STORAGE, keeps_data=True),
         ]
 
-    def access(self, box: Resource[DataBox], bucket_var: str) -> BoxAccess:
-        c = self.config
-        return shared_bucket_access(
-            c.endpoint, c.bucket, c.region, c.credentials.secret_name, self._prefix(box) + "/", bucket_var
-        )
-
     def volume(self, box: Resource[DataBox], volume_name: str) -> dict[str, Any]:
         return {"name": volume_name, "persistentVolumeClaim": {"claimName": claim_name(box.name)}}
-
-    def shared_credentials(self) -> SharedCredentials | None:
-        credentials = self.config.credentials
-        return SharedCredentials(credentials.secret_name, credentials.remote_key)  # {namespace}: per module
-
-    def egress(self) -> list[dict[str, Any]]:
-        return in_cluster_egress(self.env.spec.storage)
-
-    def presigning_env(self) -> tuple[EnvVar, ...]:
-        return public_endpoint_env(self.env)
-
-    def location(self, box: Resource[DataBox]) -> BoxLocation | None:
-        c = self.config
-        return BoxLocation(c.endpoint, c.bucket, self._prefix(box) + "/", c.region)

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlcc.model.environment import Environment
 from mlcc.frontend.manifests import Resource
-from mlcc.model import DataBox
 from mlcc.k8s.objects import Emitted, Wave, meta
+from mlcc.model import DataBox
+from mlcc.model.environment import Environment
 from mlcc.render.providers.base import EnvVar, config_env, secret_env, value_env
-from mlcc.render.providers.storage.contract import BoxLocation, BoxAccess, SharedCredentials, in_cluster_egress, public_endpoint_env
+from mlcc.render.providers.storage.contract import (
+    BoxAccess,
+    BoxLocation,
+    SharedCredentials,
+    in_cluster_egress,
+    public_endpoint_env,
+)
 
 
 class ObcProvider:
