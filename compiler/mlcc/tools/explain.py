@@ -77,7 +77,8 @@ def _text(m: dict) -> str:
     for name, box in m["dataBoxes"].items():
         lines.append(f"  DataBox {name}: {box['capacity']}")
     for c in m["mlComponents"]:
-        lines.append(f"  MLComponent {c['name']}: {c['function']} ({c['source']})")
+        where = c["source"] or "code not in the module folder: checked when the container starts"
+        lines.append(f"  MLComponent {c['name']}: {c['function']} ({where})")
         lines.append(f"    image {c['image']}, model_key {c['modelKey']}")
         for name, b in c["boxes"].items():
             where = f" at {b['path']}" if b["path"] else ""
