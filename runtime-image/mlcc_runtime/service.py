@@ -1,8 +1,8 @@
 """One served function: the load-once model, the bounded executor, the FILE exchange.
 
 ``Service.infer`` is what both HTTP codecs call after decoding. The function runs on a dedicated
-ThreadPoolExecutor (bounded, so a slow model cannot starve the event loop that answers health
-probes and metrics); S3 transfers run on the loop's default executor so they do not take model slots.
+pool of threads (``executor.py``; bounded, so a slow model cannot starve the event loop that
+answers health probes and metrics); S3 transfers run on the loop's default executor so they do not take model slots.
 With examples, ``Service.warm_up`` runs the first one through the same path before readiness
 turns true. With batching on, concurrent requests reach the function together (``batching.py``);
 with several worker processes, each has its own ``Service`` and readiness is the pod's: every
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
 from mlcc_runtime import contract as contract_mod
@@ -23,6 +22,7 @@ from mlcc_runtime.batching import Batcher, batch_key
 from mlcc_runtime.config import ServeSettings
 from mlcc_runtime.errors import ApiError, invalid
 from mlcc_runtime.examples import Example
+from mlcc_runtime.executor import Job, Pool
 from mlcc_runtime.metrics import Metrics
 from mlcc_runtime.model_slot import ModelSlot
 from mlcc_runtime.request import InferenceRequest
@@ -46,7 +46,8 @@ class Service:
         self.warm_up_error: str | None = None
         self.slot = ModelSlot(function, settings.model_key)
         self.metrics = Metrics()
-        self.executor: ThreadPoolExecutor | None = None
+        self.executor: Pool | None = None
+        self._loaded_seen = False
         self.worker = worker  # this process's slot among several worker processes, if any
         self._draining = False
         self.batcher: Batcher | None = None
@@ -64,15 +65,14 @@ class Service:
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.executor = ThreadPoolExecutor(max_workers=self.settings.threads,
-                                           thread_name_prefix="mlcc-inference")
+        self.executor = Pool(self.settings.threads)
         if self.exchange is not None:
             self.exchange.prepare()
         self.draining = False
 
     def stop(self) -> None:
         if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=False)
+            self.executor.shutdown(wait=True)
             self.executor = None
 
     @property
@@ -254,25 +254,25 @@ class Service:
         if executor is None:
             raise ApiError(503, "service is not ready (starting or shutting down)")
         started = time.perf_counter()
+        loop = asyncio.get_running_loop()
         try:
-            work = executor.submit(self.slot.call, request.parameters, request.inputs,
-                                   request.output_fields)
+            job = executor.submit(loop, self.slot.call, request.parameters, request.inputs,
+                                  request.output_fields)
         except RuntimeError:  # shut down between the check and the call
             raise ApiError(503, "service is shutting down") from None
-        future = asyncio.wrap_future(work)
         timeout = 0 if warm_up else self.settings.timeout
+        # Our own timer sets its own exception: told apart from a TimeoutError the function
+        # raised (socket.timeout of its own client is a failure, not our 504).
+        timer = loop.call_later(timeout, _expire, job.future) if timeout > 0 else None
         try:
-            # asyncio.wait, not wait_for: our own timer is told apart from a TimeoutError the
-            # function raised (socket.timeout of its own client is a failure, not our 504).
             try:
-                done, _ = await asyncio.wait({future}, timeout=timeout if timeout > 0 else None)
+                raw = await job.future
+            except _Expired:
+                _abandon(job, abandoned)
+                raise ApiError(504, f"inference did not finish within {timeout:g} s") from None
             except asyncio.CancelledError:  # the client went away
-                _abandon(future, work, abandoned)
+                _abandon(job, abandoned)
                 raise
-            if not done:
-                _abandon(future, work, abandoned)
-                raise ApiError(504, f"inference did not finish within {timeout:g} s")
-            raw = future.result()
         except ApiError:
             raise
         except ValueError as exc:
@@ -285,17 +285,28 @@ class Service:
             log.exception("inference function raised")
             raise ApiError(500, "inference function failed; see the service log") from None
         finally:
+            if timer is not None:
+                timer.cancel()
             self.metrics.inference.observe(time.perf_counter() - started)
-        if self.slot.loaded:
+        if not self._loaded_seen and self.slot.loaded:
+            self._loaded_seen = True
             self.metrics.model_loaded.set(1)
         if type(raw) is not list and type(raw) is not tuple:
             raise ApiError(500, "inference function must return a list of outputs")
         return [normalize_output(o, i) for i, o in enumerate(raw)]
 
 
-def _abandon(future: asyncio.Future, work: Future, abandoned: list[Any] | None) -> None:
-    """Stop waiting for the function: a queued call is cancelled; a running thread cannot be
+class _Expired(Exception):
+    """The request's inference timeout passed (set by our timer, never by the function)."""
+
+
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_exception(_Expired())
+
+
+def _abandon(job: Job, abandoned: list[Any] | None) -> None:
+    """Stop waiting for the function: a queued call is dropped; a running thread cannot be
     killed, so it finishes in the background, its result dropped, and is handed to the caller."""
-    future.cancel()
-    if not work.cancel() and abandoned is not None:
-        abandoned.append(work)
+    if not job.cancel() and abandoned is not None:
+        abandoned.append(job)
