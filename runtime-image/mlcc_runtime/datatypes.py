@@ -76,6 +76,21 @@ def element_check(datatype: str) -> Callable[[Any], bool]:
     return _is_str  # str and FILE (a key or a local path)
 
 
+_INT_TYPES = frozenset({int})
+_NUMBER_TYPES = frozenset({int, float})
+_ELEMENT_TYPES = {"BOOL": frozenset({bool}), "dict": frozenset({dict}),
+                  "BYTES": frozenset({str, bytes})}
+
+
+def element_types(datatype: str) -> frozenset:
+    """The exact element types ``element_check(datatype)`` accepts (a set test, done in C)."""
+    if datatype in INTS:
+        return _INT_TYPES
+    if datatype in FLOATS:
+        return _NUMBER_TYPES
+    return _ELEMENT_TYPES.get(datatype, frozenset({str}))
+
+
 def describe(datatype: str) -> str:
     if datatype in INTS:
         return "integers"
