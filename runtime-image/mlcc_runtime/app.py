@@ -123,7 +123,8 @@ def create_app(service: Service) -> Starlette:
     server_body = json_response({"name": "mlcc-runtime", "version": __version__,
                                  "extensions": ["binary_tensor_data"]}).body
     openapi_body = json_response(openapi.document(
-        service.contract, model_name, list(zip(service.examples, service.example_requests)))).body
+        service.contract, model_name, list(zip(service.examples, service.example_requests)),
+        **openapi.route(settings))).body
     large_decodes = asyncio.Semaphore(LARGE_DECODES)
     # Their own threads, not the loop's default executor: every thread that allocates gets its
     # own malloc arena, and memory one arena freed is not reused by another. Few threads, few

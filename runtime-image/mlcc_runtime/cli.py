@@ -17,11 +17,13 @@ from mlcc_runtime.config import (
     DEFAULT_MAX_INPUT_FILES,
     DEFAULT_PORT,
     DEFAULT_USER_HEADER,
+    SECURITY_CHOICES,
     ConnectionLimits,
     FileBox,
     ServeSettings,
     env,
     env_bool,
+    normalized_prefix,
     split_path,
 )
 
@@ -60,6 +62,20 @@ def _bytes(text: str) -> int:
         if text.endswith(suffix):
             return _positive_int(text[:-len(suffix)]) * factor
     return _positive_int(text)
+
+
+def _security(text: str) -> str:
+    value = text.strip().lower()
+    if value not in SECURITY_CHOICES:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(SECURITY_CHOICES)}")
+    return value
+
+
+def _public_prefix(text: str) -> str:
+    try:
+        return normalized_prefix(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _port(text: str) -> int:
@@ -166,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
          type=_non_negative_float)
     _opt(serve, "--examples", "MLCC_EXAMPLES_FILE", None,
          "JSON file of example requests; the first runs before readiness turns true")
+    _opt(serve, "--security", "MLCC_SECURITY", "auto",
+         "the auth the published route applies, declared in /openapi.json (auto: basic when "
+         "--user-header is Authorization, else none)", type=_security,
+         choices=list(SECURITY_CHOICES))
+    _opt(serve, "--public-prefix", "MLCC_PUBLIC_PREFIX", "",
+         "path the published route serves this under (/namespace/path), the servers URL of "
+         "/openapi.json", type=_public_prefix)
     _opt(serve, "--access-log", "MLCC_ACCESS_LOG", False, "log every request",
          type=lambda v: str(v).lower() in ("1", "true", "yes", "on"))
     _add_logging(serve)
@@ -231,6 +254,8 @@ def serve_settings(args: argparse.Namespace) -> ServeSettings:
         access_log=args.access_log,
         drain_seconds=args.drain_seconds,
         examples_file=args.examples,
+        security=args.security,
+        public_prefix=args.public_prefix,
     )
 
 

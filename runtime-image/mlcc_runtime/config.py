@@ -4,6 +4,7 @@ compiler can configure the container without touching its command line (see READ
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 DEFAULT_PORT = 8002
@@ -12,6 +13,9 @@ DEFAULT_USER_HEADER = "X-Forwarded-User"
 # A FILE input is a few bytes in the request and a whole object on disk: both are capped.
 DEFAULT_MAX_INPUT_FILES = 100
 DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024
+# --security / MLCC_SECURITY: the auth the published route applies, as /openapi.json declares it.
+SECURITY_CHOICES = ("auto", "basic", "oidc", "none")
+_SEGMENT = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@%-]+")
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,21 @@ class ServeSettings:
     access_log: bool = False
     drain_seconds: float = 2.0  # after SIGTERM: readiness says no (400) this long, then stop
     examples_file: str | None = None  # JSON list of example requests; the first warms up
+    # What /openapi.json says about the published route: its auth scheme (auto, basic, oidc,
+    # none; auto: basic when user_header is Authorization) and its path prefix (/ns/path).
+    security: str = "auto"
+    public_prefix: str = ""
+
+
+def normalized_prefix(text: str) -> str:
+    """``--public-prefix`` / ``MLCC_PUBLIC_PREFIX``: ``ns/path/`` → ``/ns/path``; ``""`` or ``/``
+    → ``""`` (none). ValueError for anything but a path of URL-safe segments."""
+    segments = text.strip().strip("/").split("/") if text.strip("/ ") else []
+    for segment in segments:
+        if not _SEGMENT.fullmatch(segment) or segment in (".", ".."):
+            raise ValueError(f"{text!r} is not a URL path like /namespace/path "
+                             f"(segment {segment!r})")
+    return "".join("/" + s for s in segments)
 
 
 def env(name: str, default: str | None = None) -> str | None:

@@ -7,12 +7,18 @@ that carries them is refused, naming the two steps). Paths are relative to the c
 runtime answers for FILE outputs. One segment, or a path ending in ``/``, names a file group:
 ``GET`` lists its files (each with a URL), ``PUT`` is refused. Several segments without a
 trailing ``/`` name a file.
+
+``GET /metrics`` is Prometheus text (its own registry): ``mlcc_requests_total{endpoint,code}``,
+``mlcc_request_duration_seconds{endpoint}`` and ``mlcc_requests_in_flight``, ``endpoint`` being
+``download`` (GET a file), ``list`` (GET a group) or ``upload`` (PUT); a request refused before
+its path is resolved counts under its method's (GET: ``download``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +32,7 @@ from mlcc_runtime import identity, paths, s3
 from mlcc_runtime.body import has_body
 from mlcc_runtime.config import ConnectionLimits, FileBox
 from mlcc_runtime.errors import ApiError
+from mlcc_runtime.metrics import FileApiMetrics
 from mlcc_runtime.responses import error_response, json_response, raw_json
 
 log = logging.getLogger("mlcc_runtime.files")
@@ -55,6 +62,7 @@ def parse_boxes(specs: list[str]) -> dict[str, Box]:
 def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
                expires: int = 900, public_endpoint: str | None = None) -> Starlette:
     header = user_header.lower()
+    metrics = FileApiMetrics()
 
     def signer() -> Any:
         return s3.client(public_endpoint) if public_endpoint else s3.client()
@@ -107,10 +115,14 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
             items.append({"key": key, "size": obj["Size"], "url": sign(box, key, "GET")})
         return items
 
-    async def handle(request: Request) -> Response:
+    async def answer(request: Request) -> tuple[str, Response]:
+        """The endpoint label for the metrics, and the answer."""
+        method = request.method
+        endpoint = "upload" if method == "PUT" else "download"
         try:
             box, key, is_group = resolve(request)
-            method = request.method
+            if is_group and method == "GET":
+                endpoint = "list"
             loop = asyncio.get_running_loop()
             if method == "PUT" and await has_body(request):
                 # Bytes never pass through this service (no caps, memory or timeouts to tune
@@ -123,16 +135,30 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
                     raise ApiError(400, f"{request.path_params['path']!r} names a file group; "
                                         "PUT needs a file path (group/file)")
                 files = await loop.run_in_executor(None, list_group, box, key)
-                return json_response({"box": box.name, "group": key, "files": files})
+                return endpoint, json_response({"box": box.name, "group": key, "files": files})
             url = await loop.run_in_executor(None, sign, box, key, method)
-            return json_response({"box": box.name, "key": key, "method": method, "url": url,
-                                  "expires_in": expires})
+            return endpoint, json_response({"box": box.name, "key": key, "method": method,
+                                            "url": url, "expires_in": expires})
         except ApiError as exc:
-            return error_response(exc.status, exc.message, exc.headers)
+            return endpoint, error_response(exc.status, exc.message, exc.headers)
         except Exception as exc:  # botocore failures
             err = s3.as_api_error(exc, "answer")
             log.warning("file API: %s", err.message)
-            return error_response(err.status, err.message)
+            return endpoint, error_response(err.status, err.message)
+
+    async def handle(request: Request) -> Response:
+        started = time.perf_counter()
+        metrics.in_flight.inc()
+        try:
+            endpoint, response = await answer(request)
+        finally:
+            metrics.in_flight.dec()
+        metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
+        metrics.requests.labels(endpoint, str(response.status_code)).inc()
+        return response
+
+    async def metrics_text(request: Request) -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def live(request: Request) -> Response:
         return raw_json(b'{"live":true}')
@@ -144,15 +170,18 @@ def create_app(boxes: dict[str, Box], user_header: str = "X-Forwarded-User",
         assert isinstance(exc, HTTPException)
         return error_response(exc.status_code, exc.detail, exc.headers)  # 405: Allow
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/files/{box}/{path:path}", handle, methods=["GET", "PUT"]),
             Route("/v2/health/live", live, methods=["GET"]),
             Route("/v2/health/ready", ready, methods=["GET"]),
             Route("/healthz", live, methods=["GET"]),
+            Route("/metrics", metrics_text, methods=["GET"]),
         ],
         exception_handlers={HTTPException: http_error},
     )
+    app.state.metrics = metrics
+    return app
 
 
 def run(boxes: dict[str, Box], *, host: str, port: int, user_header: str, expires: int,

@@ -60,5 +60,23 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+class FileApiMetrics:
+    """The file API's (``mlcc-runtime files``): one process, its own registry, the request
+    series under the same names as ``serve``'s so one dashboard query covers both."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter("mlcc_requests", "File API requests by endpoint and status code",
+                                ["endpoint", "code"], registry=self.registry)
+        self.latency = Histogram("mlcc_request_duration_seconds",
+                                 "File API request latency, arrival to answer", ["endpoint"],
+                                 buckets=_BUCKETS, registry=self.registry)
+        self.in_flight = Gauge("mlcc_requests_in_flight", "File API requests being served",
+                               registry=self.registry, multiprocess_mode="livesum")
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
 ERROR_KINDS = {400: "invalid_input", 401: "unauthenticated", 404: "not_found", 413: "too_large", 500: "function_error",
                502: "storage", 503: "unavailable", 504: "timeout"}

@@ -99,9 +99,67 @@ def test_files_command_configured_by_env(s3, bucket) -> None:
         with urllib.request.urlopen(request, timeout=10) as r:
             answer = json.loads(r.read())
         assert _http("GET", answer["url"]) == b"F"
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as r:  # what the PodMonitor
+            assert r.headers["Content-Type"].startswith("text/plain")   # scrapes
+            text = r.read().decode()
+        assert _samples(text)[("mlcc_requests_total",
+                               (("code", "200"), ("endpoint", "download")))] == 1.0
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# -- metrics ---------------------------------------------------------------------------------
+
+def _samples(text: str) -> dict[tuple[str, tuple], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def test_metrics_count_requests_by_endpoint_and_code(api, s3, bucket) -> None:
+    s3.put_object(Bucket=bucket, Key="pfx/users/alice/file_groups/inbox/a.txt", Body=b"A")
+    assert api.get("/files/users/inbox/a.txt", headers=ALICE).status_code == 200
+    assert api.get("/files/users/inbox/a.txt", headers=ALICE).status_code == 200
+    assert api.get("/files/users/inbox", headers=ALICE).status_code == 200
+    assert api.put("/files/users/inbox/b.txt", headers=ALICE).status_code == 200
+    assert api.put("/files/users/inbox/b.txt", headers=ALICE, content=b"x").status_code == 400
+    assert api.get("/files/users/inbox/a.txt").status_code == 401  # refused before resolving
+    assert api.get("/files/users/users/bob/file_groups/inbox/c.txt",
+                   headers=ALICE).status_code == 403
+    api.get("/v2/health/ready")  # probes are not counted
+    r = api.get("/metrics")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    samples = _samples(r.text)
+    requests = {labels: value for (name, labels), value in samples.items()
+                if name == "mlcc_requests_total"}
+    assert requests == {
+        (("code", "200"), ("endpoint", "download")): 2.0,
+        (("code", "401"), ("endpoint", "download")): 1.0,
+        (("code", "403"), ("endpoint", "download")): 1.0,
+        (("code", "200"), ("endpoint", "list")): 1.0,
+        (("code", "200"), ("endpoint", "upload")): 1.0,
+        (("code", "400"), ("endpoint", "upload")): 1.0,
+    }
+    durations = {dict(labels)["endpoint"]: value for (name, labels), value in samples.items()
+                 if name == "mlcc_request_duration_seconds_count"}
+    assert durations == {"download": 4.0, "list": 1.0, "upload": 2.0}
+    assert samples[("mlcc_request_duration_seconds_sum", (("endpoint", "list"),))] > 0
+    assert samples[("mlcc_requests_in_flight", ())] == 0.0
+    assert not any(name.endswith("_created") for name, _ in samples)
+
+
+def test_each_file_api_app_has_its_own_registry(bucket) -> None:
+    boxes = parse_boxes([f"users=s3://{bucket}"])
+    with TestClient(create_app(boxes)) as first, TestClient(create_app(boxes)) as second:
+        assert first.get("/files/users/inbox/a.txt").status_code == 401
+        assert _samples(first.get("/metrics").text)[
+            ("mlcc_requests_total", (("code", "401"), ("endpoint", "download")))] == 1.0
+        assert not any(name == "mlcc_requests_total"
+                       for name, _ in _samples(second.get("/metrics").text))
+        assert first.app.state.metrics.registry is not second.app.state.metrics.registry
 
 
 # -- keys as the runtime answers them, bodies, long names ------------------------------------
