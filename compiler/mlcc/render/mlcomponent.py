@@ -76,14 +76,33 @@ def scale_target(module: Module, component: Resource[MLComponent], env: Environm
     )
 
 
+def published_apis(module: Module, component: Resource[MLComponent]) -> list[Resource[APIComponent]]:
+    """The published APIComponents that route to the component, in the module's order."""
+    return [
+        api for api in module.apicomponents
+        if api.obj.spec.published and api.obj.spec.ml_component and api.obj.spec.ml_component.name == component.name
+    ]
+
+
 def user_header(module: Module, component: Resource[MLComponent], env: Environment) -> str:
     """The header that carries the caller's identity, or '' when no API passes it through."""
-    for api in module.apicomponents:
-        spec = api.obj.spec
-        if spec.published and spec.ml_component and spec.ml_component.name == component.name:
-            if spec.restful_api.auth.identity_pass_through:
-                return identity_header(api, env)
+    for api in published_apis(module, component):
+        if api.obj.spec.restful_api.auth.identity_pass_through:
+            return identity_header(api, env)
     return ""
+
+
+def public_face(module: Module, component: Resource[MLComponent]) -> dict[str, str]:
+    """How callers reach the component, for its OpenAPI document: the route's path prefix and the
+    auth the route applies (the first published API's; none when nothing publishes it)."""
+    apis = published_apis(module, component)
+    if not apis:
+        return {"MLCC_PUBLIC_PREFIX": "", "MLCC_SECURITY": "none"}
+    spec = apis[0].obj.spec
+    return {
+        "MLCC_PUBLIC_PREFIX": f"/{apis[0].obj.metadata.namespace}/{spec.route_path}",
+        "MLCC_SECURITY": "basic" if spec.restful_api.auth.basic else "oidc",
+    }
 
 
 def identity_header(api: Resource[APIComponent], env: Environment) -> str:
@@ -106,6 +125,7 @@ def _runtime_config(module: Module, component: Resource[MLComponent], env: Envir
         "MLCC_USER_HEADER": user_header(module, component, env) or "none",
         "MLCC_INFERENCE_TIMEOUT": str(inference.serving.timeout_seconds),
         "MLCC_INFERENCE_THREADS": str(inference.serving.threads),
+        **public_face(module, component),
         "MLCC_MAX_BODY_BYTES": str(max_body_bytes(component.obj, memory_limit(component.obj, env), workers(component.obj, env))),
         # Worker processes sharing the port, one per whole CPU of the limit unless `serving.workers`.
         "MLCC_WORKERS": str(workers(component.obj, env)),
