@@ -66,7 +66,16 @@ def rendered(tmp_path_factory) -> dict[str, Any]:
         # to the cluster (FILE exchange is not part of these tests)
         if "value" in var and "$(" not in var["value"]:
             env[var["name"]] = var["value"]
-    return {"pod": pod, "init": init, "app": app, "env": env}
+    # ConfigMap volumes (the examples the runtime warms up with), written as the kubelet would.
+    config_volumes = []
+    for volume in pod.get("volumes", []):
+        if "configMap" in volume:
+            folder = it.owned_dir(tmp_path_factory.mktemp(f"configmap-{volume['name']}"))
+            for key, text in configmaps[volume["configMap"]["name"]].items():
+                (folder / key).write_text(text)
+            mount = next(m for m in app["volumeMounts"] if m["name"] == volume["name"])
+            config_volumes.append(f"{folder}:{mount['mountPath']}:ro")
+    return {"pod": pod, "init": init, "app": app, "env": env, "config_volumes": config_volumes}
 
 
 @pytest.fixture(scope="session", autouse=True)

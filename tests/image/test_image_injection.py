@@ -73,5 +73,5 @@ def test_serve_iris_in_the_developer_image(suite, rendered, injected_runtime, de
     env.update({"MLCC_PORT": str(port), "MLCC_HOST": "127.0.0.1"})
     with ctr.serve(app["command"], port, env=env, user=user,
                    volumes=[runtime_mount, f"{models}:{models_dir}:ro",
-                            f"{files}:{env['MLCC_FILES_PATH']}"]) as base:
+                            f"{files}:{env['MLCC_FILES_PATH']}", *rendered["config_volumes"]]) as base:
         assert_iris_predicts(base)

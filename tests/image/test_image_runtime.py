@@ -121,6 +121,7 @@ def test_serve_iris_from_a_module_image_based_on_the_runtime(rendered, runtime_i
     env.update({"MLCC_PORT": str(port), "MLCC_HOST": "127.0.0.1"})
     code_dir = env["MLCC_PYTHON_PATH"]
     with ctr.serve(["mlcc-runtime", "serve"], port, env=env,
-                   volumes=[f"{IRIS / 'iris'}:{code_dir}/iris:ro", f"{models}:{models_dir}:ro"]
+                   volumes=[f"{IRIS / 'iris'}:{code_dir}/iris:ro", f"{models}:{models_dir}:ro",
+                            *rendered["config_volumes"]]
                    ) as base:
         assert_iris_predicts(base)
