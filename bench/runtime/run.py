@@ -35,10 +35,14 @@ MODEL = ROOT / "modules/iris/data/models/users/developer/file_groups/models/iris
 SAMPLE = [5.1, 3.5, 1.4, 0.2]
 V2_BODY = {"inputs": [{"name": "features", "datatype": "FP32", "shape": [1, 4], "data": SAMPLE}]}
 CLK = os.sysconf("SC_CLK_TCK")
-# Batching at each server's best here (wrk -c32, one row per request; see bench/README.md):
-# a batch of up to the 32 concurrent requests, a short wait for the stragglers.
-BATCH = 32
-BATCH_LATENCY_MS = 5
+# Batching at each server's best here (wrk -c32, one row per request): (max batch size, max
+# latency in ms), chosen by the sweep recorded in bench/README.md; --batch NAME=SIZE:MS overrides.
+BATCHING = {
+    "mlcc-runtime-batched": (32, 5),
+    "mlserver-batched": (32, 2),
+    "litserve-batched": (32, 1),
+    "bentoml-batched": (32, 1000),
+}
 # Servers that stand for the others (peers) and which of their runs use batching.
 PEERS = ("mlserver", "mlserver-batched", "kserve", "litserve", "litserve-batched", "bentoml",
          "bentoml-batched")
@@ -87,9 +91,9 @@ def server_specs(port: int, tmp: Path) -> dict[str, dict]:
         },
         "python": str(proj / "python"),
     }
+    size, ms = BATCHING["mlcc-runtime-batched"]
     specs["mlcc-runtime-batched"] = {
-        "cmd": [*iris, "--max-batch-size", str(BATCH), "--max-batch-latency-ms",
-                str(BATCH_LATENCY_MS)],
+        "cmd": [*iris, "--max-batch-size", str(size), "--max-batch-latency-ms", str(ms)],
         "ready": f"http://127.0.0.1:{port}/v2/health/ready",
         "targets": {
             "v2-infer": (v2_url, V2_BODY),
@@ -113,8 +117,9 @@ def server_specs(port: int, tmp: Path) -> dict[str, dict]:
         "python": str(venv_python("starlette")),
     }
     # MLServer 1.7.1 + mlserver-sklearn, parallel_workers 0 (1 fails to start here: event-loop error)
+    size, ms = BATCHING["mlserver-batched"]
     for name, batching in (("mlserver", {}), ("mlserver-batched", {
-            "max_batch_size": BATCH, "max_batch_time": BATCH_LATENCY_MS / 1000})):
+            "max_batch_size": size, "max_batch_time": ms / 1000})):
         ms = tmp / name
         (ms / "iris").mkdir(parents=True, exist_ok=True)
         shutil.copy(MODEL, ms / "iris" / "iris.joblib")
@@ -135,8 +140,9 @@ def server_specs(port: int, tmp: Path) -> dict[str, dict]:
         }
     # LitServe: one inference worker process and one API server process; zmq queues
     # (fast_queue), which were faster here than its default multiprocessing queues.
+    size, ms = BATCHING["litserve-batched"]
     for name, extra in (("litserve", []), ("litserve-batched", [
-            "--max-batch-size", str(BATCH), "--batch-timeout", str(BATCH_LATENCY_MS / 1000)])):
+            "--max-batch-size", str(size), "--batch-timeout", str(ms / 1000)])):
         specs[name] = {
             "cmd": [str(venv_python("litserve")), str(HERE / "peers/litserve_iris.py"), str(port),
                     str(MODEL), "--fast-queue", *extra],
@@ -146,13 +152,14 @@ def server_specs(port: int, tmp: Path) -> dict[str, dict]:
             "batched": bool(extra),
         }
     # BentoML: `bentoml serve` (a supervisor and one worker process), access log off.
-    for name, batch in (("bentoml", 1), ("bentoml-batched", BATCH)):
+    size, ms = BATCHING["bentoml-batched"]
+    for name, batch in (("bentoml", 1), ("bentoml-batched", size)):
         specs[name] = {
             "cmd": [str(WORK / "venv-bentoml/bin/bentoml"), "serve", "bentoml_iris:Iris",
                     "--working-dir", str(HERE / "peers"), "--host", "127.0.0.1",
                     "--port", str(port)],
             "env": {"IRIS_MODEL": str(MODEL), "BENTO_MAX_BATCH_SIZE": str(batch),
-                    "BENTO_MAX_LATENCY_MS": str(BATCH_LATENCY_MS), "BENTOML_DO_NOT_TRACK": "True"},
+                    "BENTO_MAX_LATENCY_MS": str(ms), "BENTOML_DO_NOT_TRACK": "True"},
             "ready": None,
             "targets": {"v2-infer": (v2_url, V2_BODY)},
             "python": str(venv_python("bentoml")),
@@ -372,7 +379,15 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seconds", type=int, default=None)
     ap.add_argument("--conns", default="1,32")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--batch", action="append", default=[], metavar="NAME=SIZE:MS",
+                    help="batching of a *-batched server (max batch size, max latency in ms)")
     a = ap.parse_args(argv)
+    for item in a.batch:
+        name, _, value = item.partition("=")
+        size, _, ms = value.partition(":")
+        if name not in BATCHING:
+            ap.error(f"--batch: no batched server {name!r}; one of {sorted(BATCHING)}")
+        BATCHING[name] = (int(size), float(ms) if "." in ms else int(ms))
 
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -391,7 +406,9 @@ def main(argv: list[str] | None = None) -> dict:
     res: dict = {"bench": "runtime", "quick": a.quick, "machine": machine(),
                  "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                  "config": {"runs": runs, "seconds": seconds, "warmup_s": warmup, "conns": conns,
-                            "body": V2_BODY, "server_cpu": 0, "wrk_cpu": 1, "wrk_threads": 1},
+                            "body": V2_BODY, "server_cpu": 0, "wrk_cpu": 1, "wrk_threads": 1,
+                            "batching": {k: {"max_batch_size": v[0], "max_latency_ms": v[1]}
+                                         for k, v in BATCHING.items()}},
                  "servers": {}}
     with tempfile.TemporaryDirectory(prefix="mlcc-bench-") as td:
         tmp = Path(td)
