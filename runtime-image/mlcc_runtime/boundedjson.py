@@ -295,6 +295,8 @@ class _Decoder:
                     cut = buf.find(b",", start + CHUNK, stop)
                     cut = stop if cut < 0 else cut
             text = bytes(buf[start:cut]).translate(_UNBRACKET)
+            if not text.strip():  # nothing between two commas: a cut must not hide it
+                raise self.malformed(start, "empty value before")
             try:
                 values = jsonio.loads(b"[" + text + b"]")
             except ValueError:
