@@ -2,7 +2,7 @@
 echo, under wrk; each batching server once without and once with its own adaptive batching.
 
     bash bench/runtime/setup.sh             # once: peer venvs under bench/.work/
-    python bench/runtime/run.py             # full: all servers, c=1 and c=32, 3 x 5 s runs
+    python bench/runtime/run.py             # full: all servers, c=1 and c=32, 5 rounds of 3 s runs
     python bench/runtime/run.py --quick     # mlcc-runtime and the Starlette echo, 2 s runs
 
 Every server is started alone, pinned with ``taskset -c 0``; wrk runs pinned with ``taskset -c 1``
@@ -378,6 +378,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--seconds", type=int, default=None)
     ap.add_argument("--conns", default="1,32")
+    ap.add_argument("--rounds", type=int, default=None,
+                    help="rounds over all servers, one run per cell each (default 5; quick: 1)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--batch", action="append", default=[], metavar="NAME=SIZE:MS",
                     help="batching of a *-batched server (max batch size, max latency in ms)")
@@ -397,37 +399,71 @@ def main(argv: list[str] | None = None) -> dict:
              ["mlcc-runtime", "mlcc-runtime-identity", "starlette-echo"] if a.quick else
              ["mlcc-runtime", "mlcc-runtime-batched", "mlcc-runtime-identity", "starlette-echo",
               *PEERS])
+    a.rounds = a.rounds or (1 if a.quick or a.runs else 5)
     runs = a.runs or (1 if a.quick else 3)
-    seconds = a.seconds or (2 if a.quick else 5)
+    seconds = a.seconds or (2 if a.quick else 3)
     warmup = 1.0  # wrk takes whole seconds
     conns = [int(c) for c in a.conns.split(",")]
     out_json = a.out or ROOT / "bench" / "results" / ("runtime-quick.json" if a.quick else "runtime.json")
 
     res: dict = {"bench": "runtime", "quick": a.quick, "machine": machine(),
                  "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                 "config": {"runs": runs, "seconds": seconds, "warmup_s": warmup, "conns": conns,
+                 "config": {"runs": runs if a.rounds == 1 else a.rounds, "rounds": a.rounds,
+                            "seconds": seconds, "warmup_s": warmup, "conns": conns,
                             "body": V2_BODY, "server_cpu": 0, "wrk_cpu": 1, "wrk_threads": 1,
                             "batching": {k: {"max_batch_size": v[0], "max_latency_ms": v[1]}
                                          for k, v in BATCHING.items()}},
                  "servers": {}}
     with tempfile.TemporaryDirectory(prefix="mlcc-bench-") as td:
         tmp = Path(td)
-        for name in names:
-            port = free_port()
-            spec = server_specs(port, tmp)[name]
-            if not name.startswith("mlcc-runtime") and not Path(spec["python"]).exists():
-                res["servers"][name] = {"ok": False, "error": f"venv missing: run bench/runtime/setup.sh ({spec['python']})"}
-                print(f"[runtime] {name} skipped: venv missing", flush=True)
-                continue
-            print(f"[runtime] {name} ...", flush=True)
-            res["servers"][name] = bench_server(name, spec, conns, runs, seconds, warmup, tmp)
-            _write(out_json, res)
+        # Rounds: every server once per round (a fresh start, one run per cell), so that on a
+        # shared machine every server meets the same stretches of neighbours' load; the medians
+        # are over the rounds. --rounds 1 runs each server's cells back to back instead.
+        rounds = a.rounds
+        for round_no in range(rounds):
+            for name in names:
+                port = free_port()
+                spec = server_specs(port, tmp)[name]
+                if not name.startswith("mlcc-runtime") and not Path(spec["python"]).exists():
+                    res["servers"][name] = {"ok": False, "error": f"venv missing: run bench/runtime/setup.sh ({spec['python']})"}
+                    print(f"[runtime] {name} skipped: venv missing", flush=True)
+                    continue
+                if res["servers"].get(name, {}).get("ok") is False:
+                    continue  # failed in an earlier round
+                print(f"[runtime] {name} (round {round_no + 1} of {rounds}) ...", flush=True)
+                result = bench_server(name, spec, conns, runs if rounds == 1 else 1, seconds,
+                                      warmup, tmp)
+                res["servers"][name] = _merge(res["servers"].get(name), result)
+                _write(out_json, res)
     res["targets"] = evaluate(res)
     res["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     _write(out_json, res)
     print(json.dumps(res["targets"], indent=2))
     print(f"[runtime] results: {out_json}")
     return res
+
+
+def _merge(old: dict | None, new: dict) -> dict:
+    """One server's results over rounds: the runs of each cell together, summaries recomputed."""
+    if old is None or not new.get("ok"):
+        return new
+    for tname, per_c in new["targets"].items():
+        for c, row in per_c.items():
+            mine = old["targets"].setdefault(tname, {}).get(c)
+            if mine is None:
+                old["targets"][tname][c] = row
+                continue
+            runs = mine["runs"] + row["runs"]
+            mine.update({
+                "runs": runs,
+                "rps": summary([r["rps"] for r in runs]),
+                "p50_ms": summary([r["p50_us"] / 1000 for r in runs]),
+                "p99_ms": summary([r["p99_us"] / 1000 for r in runs]),
+                "cpu_ms_per_req": summary([r["cpu_ms_per_req"] for r in runs]),
+                "errors": sum(r["status_errors"] + r["socket_errors"] for r in runs),
+            })
+    old.setdefault("startup_s_rounds", [old.get("startup_s")]).append(new.get("startup_s"))
+    return old
 
 
 def _write(path: Path, data: dict) -> None:
