@@ -14,6 +14,7 @@ import asyncio
 import threading
 from pathlib import Path
 
+from mlcc_runtime import cgroup
 from mlcc_runtime.config import DEFAULT_MAX_BODY
 from mlcc_runtime.errors import ApiError
 
@@ -30,24 +31,14 @@ MIN_BUDGET = 16 * MiB
 _UNLIMITED = 2**60  # cgroup v1 writes "no limit" as a page-rounded 2**63-1
 
 
-def container_limit(root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup") \
-        -> int | None:
+def container_limit(root: str = cgroup.ROOT, proc_cgroup: str = cgroup.PROC_CGROUP) -> int | None:
     """The memory limit of this process's cgroup in bytes, None when there is none or it cannot
     be read. cgroup v2 (``memory.max``) first, then v1 (``memory/memory.limit_in_bytes``); each at
     the process's own cgroup path and at the mount point (where a container sees its own)."""
-    v2_path, v1_path = "", ""
-    try:
-        for line in Path(proc_cgroup).read_text().splitlines():
-            _, controllers, path = line.split(":", 2)
-            if controllers == "":
-                v2_path = path
-            elif "memory" in controllers.split(","):
-                v1_path = path
-    except (OSError, ValueError):
-        pass
+    v2_path, v1_path = cgroup.own_paths("memory", proc_cgroup)
     base = Path(root)
-    candidates = [base / v2_path.lstrip("/") / "memory.max", base / "memory.max",
-                  base / "memory" / v1_path.lstrip("/") / "memory.limit_in_bytes",
+    candidates = [base / v2_path / "memory.max", base / "memory.max",
+                  base / "memory" / v1_path / "memory.limit_in_bytes",
                   base / "memory" / "memory.limit_in_bytes"]
     limits = []
     for path in candidates:

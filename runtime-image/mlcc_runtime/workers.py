@@ -45,6 +45,8 @@ from pathlib import Path
 from types import FrameType
 from typing import NamedTuple
 
+from mlcc_runtime import cgroup
+
 log = logging.getLogger("mlcc_runtime")
 
 # Set by the supervisor in each worker's environment (internal: not for users).
@@ -60,31 +62,21 @@ _POLL = 0.1  # seconds between looks at the workers
 
 # -- sizing ---------------------------------------------------------------------------------
 
-def cpu_limit(root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup") \
-        -> float | None:
+def cpu_limit(root: str = cgroup.ROOT, proc_cgroup: str = cgroup.PROC_CGROUP) -> float | None:
     """The CPU limit of this process's cgroup in cores (``cpu.max`` quota / period, or v1's
     ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``), None when there is none or it cannot be read.
     Looked up at the process's own cgroup path and at the mount point, as memory.py does."""
-    v2_path, v1_path = "", ""
-    try:
-        for line in Path(proc_cgroup).read_text().splitlines():
-            _, controllers, path = line.split(":", 2)
-            if controllers == "":
-                v2_path = path
-            elif "cpu" in controllers.split(","):
-                v1_path = path
-    except (OSError, ValueError):
-        pass
+    v2_path, v1_path = cgroup.own_paths("cpu", proc_cgroup)
     base = Path(root)
     limits = []
-    for folder in (base / v2_path.lstrip("/"), base):
+    for folder in (base / v2_path, base):
         try:
             quota, period = (folder / "cpu.max").read_text().split()[:2]
         except (OSError, ValueError):
             continue
         if quota.isdigit() and period.isdigit() and int(period) > 0:
             limits.append(int(quota) / int(period))
-    for folder in (base / "cpu" / v1_path.lstrip("/"), base / "cpu", base / "cpu,cpuacct"):
+    for folder in (base / "cpu" / v1_path, base / "cpu", base / "cpu,cpuacct"):
         try:
             quota_text = (folder / "cpu.cfs_quota_us").read_text().strip()
             period_text = (folder / "cpu.cfs_period_us").read_text().strip()
