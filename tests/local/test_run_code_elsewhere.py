@@ -6,35 +6,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
-from test_run_e2e import MLCC, ROOT, Running, credentials_file, free_port
+from test_run_e2e import ROOT, Running, credentials_file
 
 pytest.importorskip("moto")
 pytest.importorskip("sklearn")
 
 MODEL = "data/models/users/developer/file_groups/models/iris.joblib"
-
-
-class RunningWithCode(Running):
-    """`mlcc run --code CODE MODULE`, started as `Running` starts a module."""
-
-    def __init__(self, module: Path, code: Path, credentials: Path, tmp: Path) -> None:
-        self.port = free_port()
-        self.log = tmp / "run.log"
-        self.process = subprocess.Popen(
-            [*MLCC, "run", str(module), "--code", str(code), "--env", "dev", "--overlays", str(ROOT / "overlays"),
-             "--port", str(self.port), "--credentials", str(credentials)],
-            stdout=open(self.log, "w"), stderr=subprocess.STDOUT, cwd=tmp,
-        )
-        deadline = time.monotonic() + 90
-        while "press Ctrl-C to stop" not in self.output():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.process.kill()
-                pytest.fail(f"mlcc run --code did not start:\n{self.output()}")
-            time.sleep(0.2)
 
 
 def test_a_manifests_only_module_runs_with_its_code_from_elsewhere(tmp_path):
@@ -48,7 +27,7 @@ def test_a_manifests_only_module_runs_with_its_code_from_elsewhere(tmp_path):
     shutil.copytree(iris / "iris", code / "iris", ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, str(iris / "train.py"), str(module / MODEL)], check=True, capture_output=True)
 
-    running = RunningWithCode(module, code, credentials_file(tmp_path, "iris-apis-cred"), tmp_path)
+    running = Running(module, credentials_file(tmp_path, "iris-apis-cred"), tmp_path, ("--code", str(code)))
     try:
         status, answer = running.call(
             "POST", "/pu-alice-pa-iris/iris/predict",

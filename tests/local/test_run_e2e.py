@@ -35,11 +35,13 @@ def port_bound(port: int) -> bool:
 
 
 class Running:
-    def __init__(self, module: Path, credentials: Path, tmp: Path) -> None:
+    """`mlcc run MODULE` (plus `options`) for the dev overlay, started and ready."""
+
+    def __init__(self, module: Path, credentials: Path, tmp: Path, options: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.log = tmp / "run.log"
         self.process = subprocess.Popen(
-            [*MLCC, "run", str(module), "--env", "dev", "--overlays", str(ROOT / "overlays"),
+            [*MLCC, "run", str(module), *options, "--env", "dev", "--overlays", str(ROOT / "overlays"),
              "--port", str(self.port), "--credentials", str(credentials)],
             stdout=open(self.log, "w"), stderr=subprocess.STDOUT, cwd=tmp,
         )
@@ -47,7 +49,7 @@ class Running:
         while "press Ctrl-C to stop" not in self.output():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.process.kill()
-                pytest.fail(f"mlcc run did not start:\n{self.output()}")
+                pytest.fail(f"mlcc run {' '.join(options)} did not start:\n{self.output()}")
             time.sleep(0.2)
 
     def output(self) -> str:

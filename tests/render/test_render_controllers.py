@@ -22,7 +22,7 @@ from mlcc.k8s.verify import CRD_SCHEMAS, UNSERVED, check_object, strict_schema
 from mlcc.model import serving
 from mlcc.model.quantity import parse_quantity
 from mlcc.render.providers.storage.csi_s3 import REBIND_PATCH, rebind_command
-from rendertools import OVERLAYS, REPO, SYNC_WAVE, VARIANTS, Tree, containers, env_value, feature, mlcc_inprocess, pod_spec
+from rendertools import OVERLAYS, REPO, SYNC_WAVE, VARIANTS, Tree, env_value, feature, mlcc_inprocess, pod_spec
 
 IRIS, TEXTSTATS, OIDC_NS = "pu-alice-pa-iris", "pu-bob-pa-textstats", "pu-carol-pa-oidc"
 CUSTOM_GROUPS = ("argoproj.io", "objectbucket.io", "external-secrets.io", "gateway.networking.k8s.io",
