@@ -45,6 +45,14 @@ def copy_modules(dest: Path, names: tuple[str, ...] = ("iris", "textstats")) -> 
     return target
 
 
+def scratch_repo(dest: Path, names: tuple[str, ...] = ("iris",)) -> Path:
+    """dest/modules/ with the example modules `names` and dest/overlays/ with the repository's
+    environments: a repository to change and build. Returns dest."""
+    copy_modules(dest, names)
+    shutil.copytree(OVERLAYS, dest / "overlays")
+    return dest
+
+
 def write_env(overlays: Path, name: str, spec: dict[str, Any], folder: str | None = None) -> Path:
     path = overlays / (folder or name) / "environment.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)

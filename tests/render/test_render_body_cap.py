@@ -5,12 +5,11 @@ past its memory limit."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import yaml
 from mlcc_runtime.memory import max_body_for
-from rendertools import MODULES, OVERLAYS, mlcc_inprocess
+from rendertools import mlcc_inprocess, scratch_repo
 
 from mlcc.model.quantity import parse_quantity
 
@@ -18,9 +17,7 @@ NS = "pu-alice-pa-iris"
 
 
 def _build(tmp_path: Path, edit=None) -> Path:
-    repo = tmp_path / "repo"
-    shutil.copytree(MODULES / "iris", repo / "modules" / "iris", ignore=shutil.ignore_patterns("data", "__pycache__"))
-    shutil.copytree(OVERLAYS, repo / "overlays")
+    repo = scratch_repo(tmp_path / "repo")
     if edit:
         manifest = repo / "modules" / "iris" / "iris-mlcmp.yaml"
         manifest.write_text(edit(manifest.read_text()))

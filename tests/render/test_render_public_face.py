@@ -4,19 +4,16 @@ APIComponent that publishes the component, so the document and the route cannot 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import yaml
-from rendertools import MODULES, OVERLAYS, mlcc_inprocess
+from rendertools import mlcc_inprocess, scratch_repo
 
 NS = "pu-alice-pa-iris"
 
 
 def _runtime_config(tmp_path: Path, edit=None) -> dict:
-    repo = tmp_path / "repo"
-    shutil.copytree(MODULES / "iris", repo / "modules" / "iris", ignore=shutil.ignore_patterns("data", "__pycache__"))
-    shutil.copytree(OVERLAYS, repo / "overlays")
+    repo = scratch_repo(tmp_path / "repo")
     if edit:
         api = repo / "modules" / "iris" / "iris-api.yaml"
         api.write_text(edit(api.read_text()))

@@ -4,16 +4,14 @@ says exactly how to make it; lint and build report the same."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from rendertools import MODULES, OVERLAYS, mlcc_inprocess
+from rendertools import mlcc_inprocess, scratch_repo
 
 
 def _repo(tmp_path: Path) -> Path:
     """The iris module and the overlays, dev without its secret store and certificate issuer."""
-    shutil.copytree(MODULES / "iris", tmp_path / "modules" / "iris", ignore=shutil.ignore_patterns("data", "__pycache__"))
-    shutil.copytree(OVERLAYS, tmp_path / "overlays")
+    scratch_repo(tmp_path)
     dev = tmp_path / "overlays" / "dev" / "environment.yaml"
     text = dev.read_text()
     cut = text.index("  secretStore:")

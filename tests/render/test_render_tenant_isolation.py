@@ -9,18 +9,15 @@ a pod can only reference Secrets of its own namespace (Kubernetes' secretKeyRef 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from rendertools import MODULES, OVERLAYS, Tree, mlcc_inprocess
+from rendertools import Tree, mlcc_inprocess, scratch_repo
 
 MODULE_NAMESPACES = ("pu-alice-pa-iris", "pu-bob-pa-textstats")
 
 
 def _repo(tmp_path: Path, shared_key: bool = False) -> Path:
-    for module in ("iris", "textstats"):
-        shutil.copytree(MODULES / module, tmp_path / "modules" / module, ignore=shutil.ignore_patterns("data", "__pycache__"))
-    shutil.copytree(OVERLAYS, tmp_path / "overlays")
+    scratch_repo(tmp_path, ("iris", "textstats"))
     if shared_key:
         prod = tmp_path / "overlays" / "prod" / "environment.yaml"
         prod.write_text(prod.read_text().replace("remoteKey: platform/s3/modules/{namespace}", "remoteKey: platform/s3/ml-modules"))
