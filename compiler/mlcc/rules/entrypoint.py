@@ -15,6 +15,7 @@ from mlcc.frontend.manifests import Resource
 from mlcc.frontend.module import Module
 from mlcc.model import MLComponent
 from mlcc.model.contract import Contract, ContractProblem, read_contract
+from mlcc.rules import examples
 from mlcc.rules.context import LintContext
 
 ARGUMENTS = ("parameters", "inputs", "output_fields", "model_key", "model")
@@ -35,7 +36,10 @@ def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
     if not context.check_entrypoints:
         return
     for component in module.mlcomponents:
-        yield from inspect_entrypoint(module, component, context.code)[1]
+        entry, problems = inspect_entrypoint(module, component, context.code)
+        yield from problems
+        if entry is not None:
+            yield from examples.against_contract(module, component, entry.contract)
 
 
 # Folders that hold no code of the module: what the build cache does not read either.

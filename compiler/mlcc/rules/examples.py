@@ -1,6 +1,8 @@
 """A component's example requests: the file named by `spec.mlService.inference.examples` exists in
 the module folder and parses as the runtime parses it (the same parser, `mlcc.model.examples`); a
-component without examples gets a warning that its service reports ready before it ever ran."""
+component without examples gets a warning that its service reports ready before it ever ran.
+Whether the examples fit the function's contract is checked where the contract is read, by the
+entry-point rule (`against_contract`), so the code is read once."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from pathlib import Path
 
 from mlcc.diagnostics import Diagnostic
 from mlcc.diagnostics.suggest import did_you_mean
+from mlcc.frontend.manifests import Resource
 from mlcc.frontend.module import MAX_ATTACHED_BYTES, Module
+from mlcc.model import MLComponent
+from mlcc.model.contract import Contract
 from mlcc.model.examples import parse_examples
 from mlcc.rules.context import LintContext
-from mlcc.rules.entrypoint import inspect_entrypoint
 
 FIELD = ("spec", "mlService", "inference", "examples")
 
@@ -30,14 +34,18 @@ def check(module: Module, context: LintContext) -> Iterator[Diagnostic]:
                 "`mlcc explain MLCC604` shows the format",
             )
             continue
-        problem = _problem(module, name) or _against_contract(module, component, name, context)
+        problem = _problem(module, name)
         if problem is not None:
-            yield Diagnostic(
-                "MLCC210",
-                f"examples file '{component.obj.spec.ml_service.inference.examples}': {problem}",
-                component.doc.locate(FIELD),
-                hint="each example is {\"name\": ..., \"request\": {\"inputs\": [...]}}, as a /predict body",
-            )
+            yield _invalid(component, problem)
+
+
+def _invalid(component: Resource[MLComponent], problem: str) -> Diagnostic:
+    return Diagnostic(
+        "MLCC210",
+        f"examples file '{component.obj.spec.ml_service.inference.examples}': {problem}",
+        component.doc.locate(FIELD),
+        hint="each example is {\"name\": ..., \"request\": {\"inputs\": [...]}}, as a /predict body",
+    )
 
 
 def _problem(module: Module, name: str) -> str | None:
@@ -51,16 +59,14 @@ def _problem(module: Module, name: str) -> str | None:
     return None
 
 
-def _against_contract(module: Module, component, name: str, context: LintContext) -> str | None:
+def against_contract(module: Module, component: Resource[MLComponent], contract: Contract) -> list[Diagnostic]:
     """An example that names an input the function does not declare, or leaves out a required one,
     would stop the runtime at start (it checks the examples against the contract): say so now.
-    Only when the code is here to read (`--code` or the module folder) and declares its inputs."""
-    if not context.check_entrypoints:
-        return None
-    entry, _ = inspect_entrypoint(module, component, context.code)
-    if entry is None or not entry.contract.inputs:
-        return None
-    declared = {spec.name: spec for spec in entry.contract.inputs}
+    Only for a contract that declares inputs and an examples file that parses (else `check` says why)."""
+    name = component.obj.spec.ml_service.inference.examples
+    if name is None or not contract.inputs or _problem(module, name) is not None:
+        return []
+    declared = {spec.name: spec for spec in contract.inputs}
     function = component.obj.spec.ml_service.inference.entry_point.python_function
     for index, example in enumerate(parse_examples(module.attached[name])):
         given = [tensor["name"] for tensor in example.request["inputs"]]
@@ -69,11 +75,11 @@ def _against_contract(module: Module, component, name: str, context: LintContext
         where = f"examples[{index}] ('{example.name}')"
         if unknown:
             hint = did_you_mean(unknown[0], declared, "input") or ""
-            return (f"{where}: input '{unknown[0]}' is not an input of {function} "
-                    f"(inputs: {', '.join(declared)}){'; ' + hint if hint else ''}")
+            return [_invalid(component, f"{where}: input '{unknown[0]}' is not an input of {function} "
+                                        f"(inputs: {', '.join(declared)}){'; ' + hint if hint else ''}")]
         if missing:
-            return f"{where}: {function} requires input '{missing[0]}', which the example does not give"
-    return None
+            return [_invalid(component, f"{where}: {function} requires input '{missing[0]}', which the example does not give")]
+    return []
 
 
 def _unread(root: Path, name: str) -> str:
