@@ -12,7 +12,6 @@ from clirun import mlcc_inprocess
 from compiler_support import CASES, ENVIRONMENTS, ROOT
 
 from mlcc.diagnostics import CODES, Severity
-from mlcc.diagnostics.codes import RENUMBERED
 
 PACKAGE = ROOT / "compiler" / "mlcc"
 LITERAL = re.compile(r'"(MLCC\d{3})"')
@@ -56,11 +55,6 @@ def test_each_code_explains_itself_with_a_failing_and_a_fixed_example(code: str)
 def test_no_explanation_without_a_code() -> None:
     files = {p.stem for p in (PACKAGE / "data" / "explanations").glob("*.md")}
     assert files == set(CODES)
-
-
-def test_renumbered_codes_point_at_declared_codes() -> None:
-    for old, moved in RENUMBERED.items():
-        assert old in CODES and set(moved) <= set(CODES)
 
 
 def test_explain_prints_a_code_explanation() -> None:

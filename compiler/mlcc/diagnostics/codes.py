@@ -109,17 +109,3 @@ _DECLARED = (
 )
 
 CODES: dict[str, Code] = {code.id: code for code in _DECLARED}
-
-# Codes renumbered when each code got one meaning: old code → {new code: what moved}.
-RENUMBERED: dict[str, dict[str, str]] = {
-    "MLCC104": {"MLCC402": "a plain Secret without data in a module"},
-    "MLCC105": {"MLCC107": "a manifest, module or environment that links outside its folder"},
-    "MLCC203": {
-        "MLCC207": "an env name mlcc sets (MLCC_*, AWS_*, PYTHONPATH)",
-        "MLCC208": "a carried SealedSecret or ExternalSecret its CRD schema rejects",
-    },
-    "MLCC205": {"MLCC206": "the namespaces argocd, default and kube-*"},
-    "MLCC306": {"MLCC312": "two modules in one namespace"},
-    "MLCC310": {"MLCC313": "a mount at or above /tmp, /mlcc-runtime or the app root"},
-    "MLCC505": {"MLCC507": "an inference function without a docstring (a warning)"},
-}

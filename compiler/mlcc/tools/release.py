@@ -11,6 +11,7 @@ is still in the box.
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 import shutil
 from dataclasses import dataclass
@@ -126,5 +127,8 @@ def rewrite_model_path(target: Target, release: Release) -> Path:
     if at < 0 or line[start:at].strip("'\" "):
         raise ReleaseError(f"{path}:{where.line}: cannot find modelPath '{target.model_path}' to rewrite")
     lines[where.line - 1] = line[:at] + release.model_path + line[at + len(target.model_path):]
-    path.write_text("".join(lines), encoding="utf-8")
+    # Written beside it and renamed over it: the manifest is either the old one or the new one.
+    staged = path.with_name(f".{path.name}.mlcc-push")
+    staged.write_text("".join(lines), encoding="utf-8")
+    os.replace(staged, path)
     return path
