@@ -1,7 +1,8 @@
 """The pipeline, assembled in one place: select environments → check modules → render → verify.
 
-Every command that turns modules into objects goes through here: `mlcc build` (per module, in
-workers), `mlcc diff` (both revisions, through the build), `mlcc apply` and `mlcc run`. A command
+Every command that checks or renders modules goes through here: `mlcc build` (per module, in
+workers), `mlcc diff` (both revisions, through the build), `mlcc apply`, `mlcc run`, `mlcc lint`
+and `mlcc model push`. A command
 adds what it needs around the pipeline; it never re-orders or skips a stage.
 """
 
@@ -93,8 +94,9 @@ def check_module(source: loader.ModuleSource, context: LintContext) -> tuple[Mod
 def check(paths: list[Path], environments: Environments, render_too: bool = False) -> Checked:
     """Every module under `paths`, with the environments' own problems: all of them in one list.
 
-    With `render_too`, each module without errors is also rendered and verified for every selected
-    environment, so a check reports all that `mlcc build` would (what `mlcc lint` does).
+    With `render_too`, each module without errors is also rendered (not verified: that checks
+    mlcc's own output) for every selected environment, so a check reports all the module's problems
+    that `mlcc build` would (what `mlcc lint` does).
     """
     sources, diagnostics = loader.discover(paths)
     modules = []
